@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import type { DestinationStream } from 'pino';
+import Fastify, { type FastifyInstance } from 'fastify';
+import cors from '@fastify/cors';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import type { Config } from './config.js';
+import { createDatabase, type Database } from './db/client.js';
+import { MemoryRateLimitStore, type RateLimitStore } from './lib/rate-limiter.js';
+import errorsPlugin from './plugins/errors.js';
+import { rateLimitGuard } from './plugins/rate-limit.js';
+import swaggerPlugin from './plugins/swagger.js';
+import { AuthService } from './modules/auth/auth.service.js';
+import authRoutes from './modules/auth/auth.routes.js';
+import { loadSigningKeys } from './modules/auth/keys.js';
+import { TokenService } from './modules/auth/tokens.js';
+import healthRoutes from './modules/health/health.routes.js';
+import usersRoutes from './modules/users/users.routes.js';
+import { UsersService } from './modules/users/users.service.js';
+
+export interface AppDeps {
+  /** Share a database handle (tests); otherwise one is created from config and closed with the app. */
+  database?: Database;
+  /** Where logs go (tests capture them to check redaction, S14). */
+  logStream?: DestinationStream;
+  rateLimitStore?: RateLimitStore;
+}
+
+/** S14: secrets never reach the log. */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.password_confirm',
+  '*.new_password',
+  '*.current_password',
+  '*.access_token',
+  '*.refresh_token',
+  '*.token',
+  '*.databaseUrl',
+  '*.smtpUrl',
+  '*.amqpUrl',
+];
+
+/** The composition root: infrastructure plugins, then services, then routes (style rule 1). */
+export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      ...(deps.logStream
+        ? { stream: deps.logStream }
+        : config.logPretty
+          ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss' } } }
+          : {}),
+    },
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    requestIdHeader: false,
+    trustProxy: config.trustProxy,
+    bodyLimit: config.bodyLimit,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array' } },
+    return503OnClosing: true,
+  });
+
+  // --- infrastructure
+  const database =
+    deps.database ??
+    createDatabase(config.databaseUrl, config.databasePoolSize, (err) =>
+      app.log.warn({ err }, 'idle database client error'),
+    );
+  if (!deps.database) {
+    app.addHook('onClose', () => database.close());
+  }
+  const rateStore = deps.rateLimitStore ?? new MemoryRateLimitStore();
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  await app.register(errorsPlugin);
+  await app.register(helmet, {
+    // Swagger UI at /docs needs its own scripts and styles; everything else is JSON.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
+      },
+    },
+  });
+  await app.register(cors, {
+    origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
+    credentials: false,
+    methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+  });
+  await app.register(formbody, { bodyLimit: config.bodyLimit });
+  await app.register(swaggerPlugin);
+
+  // --- services
+  const keys = await loadSigningKeys(
+    config.jwt.privateKeyPath,
+    config.jwt.publicKeyPath,
+    config.jwt.retiredPublicKeyPaths,
+  );
+  const tokens = new TokenService(keys, config.jwt);
+  const auth = new AuthService(database.db, tokens, rateStore, {
+    enabled: config.rateLimit.enabled,
+    perAccount: config.rateLimit.loginPerAccount,
+    perIp: config.rateLimit.loginPerIp,
+    windowSeconds: config.rateLimit.loginWindowSeconds,
+  });
+  const users = new UsersService(database.db);
+
+  // --- routes
+  const rl = config.rateLimit;
+  await app.register(healthRoutes, { db: database.db });
+  await app.register(authRoutes, { auth, tokens });
+  await app.register(usersRoutes, {
+    users,
+    auth,
+    registerLimit: rateLimitGuard(
+      rateStore,
+      'register',
+      rl.registerPerIp,
+      rl.registerWindowSeconds,
+      rl.enabled,
+    ),
+  });
+  return app;
+}

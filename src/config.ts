@@ -1,0 +1,232 @@
+// The one place that reads the environment (style rule 3). Every variable is parsed once at
+// start-up into a typed, frozen Config; all bad variables are reported together.
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseDotenv } from 'dotenv';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export type NodeEnv = 'development' | 'production' | 'test';
+
+export interface Config {
+  nodeEnv: NodeEnv;
+  port: number;
+  host: string;
+  databaseUrl: string;
+  databasePoolSize: number;
+  jwt: {
+    privateKeyPath: string;
+    publicKeyPath: string;
+    /** Public keys of retired signing keys: tokens they signed still verify until they expire. */
+    retiredPublicKeyPaths: string[];
+    issuer: string;
+    audience: string;
+    accessTokenTtl: number; // seconds
+    refreshTokenTtl: number; // seconds: absolute lifetime of a login's refresh family
+  };
+  logLevel: LogLevel;
+  logPretty: boolean;
+  corsOrigins: string[];
+  trustProxy: boolean | string;
+  bodyLimit: number;
+  rateLimit: {
+    enabled: boolean;
+    loginPerAccount: number;
+    loginPerIp: number;
+    loginWindowSeconds: number;
+    registerPerIp: number;
+    registerWindowSeconds: number;
+  };
+  amqpUrl: string;
+  smtpUrl: string;
+  mailFrom: string;
+  mail: {
+    exchange: string;
+    queue: string;
+    maxAttempts: number;
+    retryBaseMs: number;
+    prefetch: number;
+    rateLimitPerSecond: number;
+  };
+  publicUrl: string;
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads `.env` (if present) under the real environment: real variables win. */
+export function readEnv(processEnv: Env = process.env, dotenvPath = '.env'): Env {
+  const fromFile = existsSync(dotenvPath) ? parseDotenv(readFileSync(dotenvPath)) : {};
+  return { ...fromFile, ...processEnv };
+}
+
+const DURATION = /^(\d+)\s*(ms|s|m|h|d)?$/;
+const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  private raw(name: string): string | undefined {
+    const v = this.env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const v = this.raw(name);
+    if (v === undefined) {
+      return fallback;
+    }
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      this.problems.push(`${name} must be an integer from ${min} to ${max} (got "${v}")`);
+      return fallback;
+    }
+    return n;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const v = this.raw(name)?.toLowerCase();
+    if (v === undefined) {
+      return fallback;
+    }
+    if (['true', '1', 'yes', 'on'].includes(v)) {
+      return true;
+    }
+    if (['false', '0', 'no', 'off'].includes(v)) {
+      return false;
+    }
+    this.problems.push(`${name} must be true or false (got "${v}")`);
+    return fallback;
+  }
+
+  /** A duration in seconds: "900", "15m", "30d". */
+  duration(name: string, fallback: number): number {
+    const v = this.raw(name);
+    if (v === undefined) {
+      return fallback;
+    }
+    const m = DURATION.exec(v);
+    const seconds = m ? Number(m[1]) * (UNIT_SECONDS[m[2] ?? 's'] ?? 1) : NaN;
+    if (!m || seconds < 1) {
+      this.problems.push(`${name} must be a duration such as 900, 15m, 12h or 30d (got "${v}")`);
+      return fallback;
+    }
+    return Math.floor(seconds);
+  }
+
+  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
+    const v = this.raw(name);
+    if (v === undefined) {
+      return fallback;
+    }
+    if (!(allowed as readonly string[]).includes(v)) {
+      this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${v}")`);
+      return fallback;
+    }
+    return v as T;
+  }
+
+  url(name: string, fallback: string, protocols: string[]): string {
+    const v = this.raw(name) ?? fallback;
+    try {
+      const u = new URL(v);
+      if (!protocols.includes(u.protocol)) {
+        this.problems.push(`${name} must use ${protocols.join(' or ')} (got "${u.protocol}")`);
+      }
+    } catch {
+      this.problems.push(`${name} must be a URL (got a value that does not parse)`);
+    }
+    return v;
+  }
+
+  list(name: string, fallback: string[]): string[] {
+    const v = this.raw(name);
+    if (v === undefined) {
+      return fallback;
+    }
+    return v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+  }
+}
+
+export function loadConfig(env: Env = readEnv()): Config {
+  const r = new Reader(env);
+  const nodeEnv = r.oneOf<NodeEnv>('NODE_ENV', 'development', [
+    'development',
+    'production',
+    'test',
+  ]);
+  const trustProxyRaw = r.string('TRUST_PROXY', 'false');
+  const config: Config = {
+    nodeEnv,
+    port: r.int('PORT', 8000, 0, 65535),
+    host: r.string('HOST', '127.0.0.1'),
+    databaseUrl: r.url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/internships_dev', [
+      'postgres:',
+      'postgresql:',
+    ]),
+    databasePoolSize: r.int('DATABASE_POOL_SIZE', 10, 1, 200),
+    jwt: {
+      privateKeyPath: r.string('JWT_PRIVATE_KEY_PATH', 'certs/jwt-private.pem'),
+      publicKeyPath: r.string('JWT_PUBLIC_KEY_PATH', 'certs/jwt-public.pem'),
+      retiredPublicKeyPaths: r.list('JWT_RETIRED_PUBLIC_KEY_PATHS', []),
+      issuer: r.string('JWT_ISSUER', 'internships-for-developers'),
+      audience: r.string('JWT_AUDIENCE', 'internships-for-developers'),
+      accessTokenTtl: r.duration('ACCESS_TOKEN_TTL', 15 * 60),
+      refreshTokenTtl: r.duration('REFRESH_TOKEN_TTL', 30 * 86400),
+    },
+    logLevel: r.oneOf<LogLevel>('LOG_LEVEL', 'info', [
+      'fatal',
+      'error',
+      'warn',
+      'info',
+      'debug',
+      'trace',
+      'silent',
+    ]),
+    logPretty: r.bool('LOG_PRETTY', false),
+    corsOrigins: r.list('CORS_ORIGINS', []),
+    trustProxy: trustProxyRaw === 'true' ? true : trustProxyRaw === 'false' ? false : trustProxyRaw,
+    bodyLimit: r.int('BODY_LIMIT', 64 * 1024, 1024, 10 * 1024 * 1024),
+    rateLimit: {
+      enabled: r.bool('RATE_LIMIT_ENABLED', true),
+      loginPerAccount: r.int('LOGIN_RATE_PER_ACCOUNT', 10, 1, 1_000_000),
+      loginPerIp: r.int('LOGIN_RATE_PER_IP', 30, 1, 1_000_000),
+      loginWindowSeconds: r.duration('LOGIN_RATE_WINDOW', 15 * 60),
+      registerPerIp: r.int('REGISTER_RATE_PER_IP', 20, 1, 1_000_000),
+      registerWindowSeconds: r.duration('REGISTER_RATE_WINDOW', 60 * 60),
+    },
+    amqpUrl: r.url('AMQP_URL', 'amqp://guest:guest@127.0.0.1:5672', ['amqp:', 'amqps:']),
+    smtpUrl: r.url('SMTP_URL', 'smtp://127.0.0.1:1025', ['smtp:', 'smtps:']),
+    mailFrom: r.string('MAIL_FROM', 'admin@site.com'),
+    mail: {
+      exchange: r.string('MAIL_EXCHANGE', 'ifd.events'),
+      queue: r.string('MAIL_QUEUE', 'ifd.mail'),
+      maxAttempts: r.int('MAIL_MAX_ATTEMPTS', 8, 1, 100),
+      retryBaseMs: r.int('MAIL_RETRY_BASE_MS', 1000, 10, 3_600_000),
+      prefetch: r.int('MAIL_PREFETCH', 50, 1, 10_000),
+      rateLimitPerSecond: r.int('MAIL_RATE_PER_SECOND', 1000, 1, 100_000),
+    },
+    publicUrl: r.url('PUBLIC_URL', 'http://127.0.0.1:8000', ['http:', 'https:']),
+    shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
+  };
+  if (config.jwt.accessTokenTtl >= config.jwt.refreshTokenTtl) {
+    r.problems.push('ACCESS_TOKEN_TTL must be shorter than REFRESH_TOKEN_TTL');
+  }
+  if (r.problems.length > 0) {
+    throw new ConfigError(r.problems);
+  }
+  return Object.freeze(config);
+}

@@ -1,0 +1,4 @@
+// Every table, for drizzle-kit and the typed client.
+export * from '../modules/users/users.table.js';
+export * from '../modules/auth/refresh-sessions.table.js';
+export * from '../modules/outbox/outbox.table.js';

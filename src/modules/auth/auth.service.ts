@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../../db/client.js';
+import { DomainError } from '../../lib/errors.js';
+import type { RateLimitStore } from '../../lib/rate-limiter.js';
+import { usersRepository } from '../users/users.repository.js';
+import type { UserRow } from '../users/users.table.js';
+import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords.js';
+import { sessionsRepository } from './sessions.repository.js';
+import { hashToken, type TokenService } from './tokens.js';
+
+export interface TokenPair {
+  access_token: string;
+  refresh_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+}
+
+export interface LoginThrottleSettings {
+  enabled: boolean;
+  perAccount: number;
+  perIp: number;
+  windowSeconds: number;
+}
+
+export class AuthService {
+  constructor(
+    private readonly db: Db,
+    private readonly tokens: TokenService,
+    private readonly throttleStore: RateLimitStore,
+    private readonly throttle: LoginThrottleSettings,
+  ) {}
+
+  private pair(access: string, refresh: string): TokenPair {
+    return {
+      access_token: access,
+      refresh_token: refresh,
+      token_type: 'Bearer',
+      expires_in: this.tokens.settings.accessTokenTtl,
+    };
+  }
+
+  /**
+   * S5: every attempt counts against the client address; failed attempts count against the
+   * account, so a correct password from its owner is not locked out by its own successes.
+   */
+  private checkThrottle(accountKey: string, ip: string): void {
+    if (!this.throttle.enabled) {
+      return;
+    }
+    const { perAccount, perIp, windowSeconds } = this.throttle;
+    const byIp = this.throttleStore.hit(`login:ip:${ip}`, perIp, windowSeconds);
+    const byAccount = this.throttleStore.peek(accountKey, perAccount, windowSeconds);
+    for (const d of [byIp, byAccount]) {
+      if (!d.allowed) {
+        throw new DomainError('rate_limited', 'Too many login attempts. Try again later.', {
+          retryAfterSeconds: d.retryAfterSeconds,
+        });
+      }
+    }
+  }
+
+  private failed(accountKey: string): DomainError {
+    if (this.throttle.enabled) {
+      this.throttleStore.hit(accountKey, this.throttle.perAccount, this.throttle.windowSeconds);
+    }
+    return new DomainError('invalid_credentials');
+  }
+
+  async login(login: string, password: string, ip: string): Promise<TokenPair> {
+    const accountKey = `login:account:${login.toLowerCase()}`;
+    this.checkThrottle(accountKey, ip);
+    const user = await usersRepository.findByLogin(this.db, login);
+    if (user === undefined) {
+      await burnPasswordCheck(password);
+      throw this.failed(accountKey);
+    }
+    const check = await verifyPassword(user.passwordHash, password);
+    if (!check.ok) {
+      throw this.failed(accountKey);
+    }
+    this.throttleStore.reset(accountKey);
+    if (!user.isActive) {
+      throw new DomainError('user_inactive');
+    }
+    if (check.needsRehash) {
+      await usersRepository.updatePasswordHash(this.db, user.id, await hashPassword(password));
+    }
+    return this.startSession(user);
+  }
+
+  private async startSession(user: UserRow): Promise<TokenPair> {
+    const familyExp = this.tokens.newFamilyExpiry();
+    const [access, refresh] = await Promise.all([
+      this.tokens.signAccess(user),
+      this.tokens.signRefresh(user.id, familyExp),
+    ]);
+    await sessionsRepository.create(this.db, {
+      userId: user.id,
+      familyId: randomUUID(),
+      tokenHash: hashToken(refresh),
+      expiresAt: new Date(familyExp * 1000),
+    });
+    return this.pair(access, refresh);
+  }
+
+  /** Rotation (S8): the presented token is spent; reuse of a spent one revokes its family. */
+  async refresh(refreshToken: string): Promise<TokenPair> {
+    const claims = await this.tokens.verify(refreshToken, 'refresh');
+    const successor = await this.tokens.signRefresh(Number(claims.sub), claims.exp);
+    const presentedHash = hashToken(refreshToken);
+    const user = await sessionsRepository.rotate(this.db, presentedHash, hashToken(successor));
+    if (user === undefined) {
+      // Spent, revoked, expired or unknown. If it was spent, this is a replay: the family is
+      // compromised and every token descended from that login stops working.
+      await sessionsRepository.revokeFamilyOf(this.db, presentedHash);
+      throw new DomainError('invalid_token');
+    }
+    if (!user.isActive) {
+      throw new DomainError('user_inactive');
+    }
+    return this.pair(await this.tokens.signAccess(user), successor);
+  }
+
+  /** S9: logout revokes the presented refresh token's whole family. */
+  async logout(refreshToken: string): Promise<void> {
+    await this.tokens.verify(refreshToken, 'refresh');
+    await sessionsRepository.revokeFamilyOf(this.db, hashToken(refreshToken));
+  }
+
+  /** Resource routes: a valid access token of an existing, active user. */
+  async authenticate(accessToken: string): Promise<UserRow> {
+    const claims = await this.tokens.verify(accessToken, 'access');
+    const user = await usersRepository.findById(this.db, Number(claims.sub));
+    if (user === undefined) {
+      throw new DomainError('invalid_token');
+    }
+    if (!user.isActive) {
+      throw new DomainError('user_inactive');
+    }
+    return user;
+  }
+}
