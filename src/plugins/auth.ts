@@ -1,5 +1,14 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../lib/errors.js';
+import type { AuthService } from '../modules/auth/auth.service.js';
+import type { UserRow } from '../modules/users/users.table.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The signed-in user, set by the guards below (undefined for anonymous requests). */
+    user?: UserRow;
+  }
+}
 
 /** The bearer token of the Authorization header, or "Not authenticated" (401). */
 export function bearerToken(request: FastifyRequest): string {
@@ -12,4 +21,44 @@ export function bearerToken(request: FastifyRequest): string {
     throw new DomainError('not_authenticated');
   }
   return match[1];
+}
+
+export type Guard = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+
+export interface AuthGuards {
+  /** 401 without a valid access token; 403 "User inactive" for archived users. */
+  requireUser: Guard;
+  /** As requireUser, then 403 unless the user is a superuser. */
+  requireSuperuser: Guard;
+  /** Sets request.user when a valid token is sent; anonymous otherwise. A bad token is 401. */
+  optionalUser: Guard;
+}
+
+/** preHandler guards for routes: `{ preHandler: guards.requireUser }`; then `request.user!`. */
+export function authGuards(auth: AuthService): AuthGuards {
+  const requireUser: Guard = async (request) => {
+    request.user = await auth.authenticate(bearerToken(request));
+  };
+  return {
+    requireUser,
+    requireSuperuser: async (request, reply) => {
+      await requireUser(request, reply);
+      if (request.user?.isSuperuser !== true) {
+        throw new DomainError('forbidden', 'Superuser privileges required');
+      }
+    },
+    optionalUser: async (request, reply) => {
+      if (request.headers.authorization !== undefined) {
+        await requireUser(request, reply);
+      }
+    },
+  };
+}
+
+/** The signed-in user inside a handler guarded by requireUser / requireSuperuser. */
+export function currentUser(request: FastifyRequest): UserRow {
+  if (request.user === undefined) {
+    throw new DomainError('not_authenticated');
+  }
+  return request.user;
 }
