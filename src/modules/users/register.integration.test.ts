@@ -1,0 +1,232 @@
+// The v1 registration contract (api-v1.md, POST /api/v1/users/), S2, S3, S11, outbox row.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startTestApp, type TestApp } from '../../../test/helpers/app.js';
+import { newUser, register } from '../../../test/helpers/factories.js';
+import { request } from '../../../test/helpers/http.js';
+
+let t: TestApp;
+before(async () => {
+  t = await startTestApp();
+});
+after(async () => {
+  await t.close();
+});
+
+async function query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+  return (await t.database.pool.query(sql, params)).rows as T[];
+}
+
+describe('POST /api/v1/users/ (v1 contract)', () => {
+  test('201 with id, username, email; no password hash in the response', async () => {
+    const body = newUser();
+    const res = await request(t.url, 'POST', '/api/v1/users/', { json: body });
+    assert.equal(res.status, 201);
+    assert.equal(typeof res.body.id, 'number');
+    assert.equal(res.body.username, body.username);
+    assert.equal(res.body.email, body.email);
+    assert.equal(res.body.is_active, true);
+    assert.equal(res.body.is_superuser, false);
+    assert.ok(!/password|hash/i.test(res.text), 'no password or hash field in the body (S11)');
+    const [row] = await query<{ password_hash: string }>(
+      'SELECT password_hash FROM users WHERE id = $1',
+      [res.body.id],
+    );
+    assert.match(
+      row!.password_hash,
+      /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/,
+      'argon2id with OWASP parameters (S1)',
+    );
+  });
+
+  test('served with and without the trailing slash, no redirect', async () => {
+    const res = await request(t.url, 'POST', '/api/v1/users', { json: newUser() });
+    assert.equal(res.status, 201);
+  });
+
+  test('400 "Username already exists", case-insensitively, checked before the e-mail', async () => {
+    const existing = await register(t.url);
+    const res = await request(t.url, 'POST', '/api/v1/users/', {
+      json: newUser({ username: existing.username.toUpperCase(), email: existing.email }),
+    });
+    assert.equal(res.status, 400);
+    assert.deepEqual(res.body, { detail: 'Username already exists' });
+  });
+
+  test('400 "Email already exists", case-insensitively', async () => {
+    const existing = await register(t.url);
+    const res = await request(t.url, 'POST', '/api/v1/users/', {
+      json: newUser({ email: existing.email.toUpperCase() }),
+    });
+    assert.equal(res.status, 400);
+    assert.deepEqual(res.body, { detail: 'Email already exists' });
+  });
+
+  test('400 "Passwords do not match"', async () => {
+    const res = await request(t.url, 'POST', '/api/v1/users/', {
+      json: newUser({ password: 'first passphrase 1', password_confirm: 'second passphrase 2' }),
+    });
+    assert.equal(res.status, 400);
+    assert.deepEqual(res.body, { detail: 'Passwords do not match' });
+  });
+
+  const invalid: [string, Record<string, unknown>, (string | number)[], string][] = [
+    ['missing username', { username: undefined }, ['body', 'username'], 'missing'],
+    ['username too short', { username: 'ab' }, ['body', 'username'], 'string_too_short'],
+    ['username too long', { username: 'x'.repeat(51) }, ['body', 'username'], 'string_too_long'],
+    ['bad e-mail', { email: 'not-an-email' }, ['body', 'email'], 'value_error'],
+    [
+      'e-mail over 100 chars',
+      { email: `${'a'.repeat(95)}@example.com` },
+      ['body', 'email'],
+      'string_too_long',
+    ],
+    [
+      'password too short (S2)',
+      { password: 'short1', password_confirm: 'short1' },
+      ['body', 'password'],
+      'string_too_short',
+    ],
+    [
+      'password over 128 (S2)',
+      { password: 'p'.repeat(129), password_confirm: 'p'.repeat(129) },
+      ['body', 'password'],
+      'string_too_long',
+    ],
+    [
+      'unknown extra field (S11)',
+      { is_superuser: true },
+      ['body', 'is_superuser'],
+      'extra_forbidden',
+    ],
+    ['id cannot be set (S11)', { id: 1 }, ['body', 'id'], 'extra_forbidden'],
+    [
+      'common password (S3)',
+      { password: 'password123', password_confirm: 'password123' },
+      ['body', 'password'],
+      'value_error.password_common',
+    ],
+  ];
+  for (const [name, patch, loc, type] of invalid) {
+    test(`422 validation body: ${name}`, async () => {
+      const body: Record<string, unknown> = { ...newUser(), ...patch };
+      for (const k of Object.keys(body)) {
+        if (body[k] === undefined) {
+          delete body[k];
+        }
+      }
+      const res = await request<{
+        detail: string;
+        errors: { loc: unknown[]; msg: string; type: string }[];
+      }>(t.url, 'POST', '/api/v1/users/', { json: body });
+      assert.equal(res.status, 422);
+      assert.equal(res.body.detail, 'Request data is not correct');
+      const hit = res.body.errors.find((e) => JSON.stringify(e.loc) === JSON.stringify(loc));
+      assert.ok(hit, `an error at ${JSON.stringify(loc)} in ${res.text}`);
+      assert.equal(hit.type, type);
+      assert.ok(hit.msg.length > 0);
+    });
+  }
+
+  test('S3: the common-password refusal says so in a sentence', async () => {
+    const res = await request<{ errors: { msg: string }[] }>(t.url, 'POST', '/api/v1/users/', {
+      json: newUser({ password: 'iloveyou', password_confirm: 'iloveyou' }),
+    });
+    assert.equal(res.status, 422);
+    assert.match(res.body.errors[0]!.msg, /too common/);
+  });
+
+  test('S2: 128-character and Unicode passwords are taken as typed (no trimming) and sign in', async () => {
+    const password = '  пароль с пробелами ⛵ ' + 'x'.repeat(100);
+    const u = await register(t.url, { password, password_confirm: password });
+    const ok = await request(t.url, 'POST', '/api/v1/jwt/login/', {
+      form: { username: u.username, password },
+    });
+    assert.equal(ok.status, 200);
+    const trimmed = await request(t.url, 'POST', '/api/v1/jwt/login/', {
+      form: { username: u.username, password: password.trim() },
+    });
+    assert.equal(trimmed.status, 401);
+  });
+
+  test('eight concurrent registrations of one username: exactly one 201, the rest 400, no 500', async () => {
+    const base = newUser();
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        request(t.url, 'POST', '/api/v1/users/', {
+          json: {
+            ...base,
+            username: i % 2 === 0 ? base.username : base.username.toUpperCase(),
+            email: `c${i}.${base.email}`,
+          },
+        }),
+      ),
+    );
+    const statuses = results.map((r) => r.status).sort();
+    assert.deepEqual(statuses, [201, 400, 400, 400, 400, 400, 400, 400]);
+    for (const r of results.filter((x) => x.status === 400)) {
+      assert.deepEqual(r.body, { detail: 'Username already exists' });
+    }
+    const rows = await query<{ n: string }>(
+      'SELECT count(*) AS n FROM users WHERE lower(username) = lower($1)',
+      [base.username],
+    );
+    assert.equal(rows[0]!.n, '1');
+  });
+
+  test('concurrent registrations of one e-mail: one 201, the rest "Email already exists"', async () => {
+    const base = newUser();
+    const results = await Promise.all(
+      Array.from({ length: 4 }, (_, i) =>
+        request(t.url, 'POST', '/api/v1/users/', {
+          json: { ...base, username: `${base.username}_${i}` },
+        }),
+      ),
+    );
+    assert.deepEqual(results.map((r) => r.status).sort(), [201, 400, 400, 400]);
+    for (const r of results.filter((x) => x.status === 400)) {
+      assert.deepEqual(r.body, { detail: 'Email already exists' });
+    }
+  });
+});
+
+describe('welcome e-mail event (outbox)', () => {
+  test('registration writes one mail.welcome outbox row with a complete payload, in the same transaction', async () => {
+    const u = await register(t.url);
+    const rows = await query<{ type: string; payload: Record<string, unknown>; event_id: string }>(
+      "SELECT type, payload, event_id FROM outbox_events WHERE payload->>'user_id' = $1",
+      [String(u.id)],
+    );
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]!.type, 'mail.welcome');
+    assert.deepEqual(rows[0]!.payload, {
+      v: 1,
+      user_id: u.id,
+      username: u.username,
+      email: u.email,
+    });
+    assert.match(rows[0]!.event_id, /^[0-9a-f-]{36}$/);
+  });
+
+  test('R3: a registration that fails inside the transaction leaves no user and no outbox row', async () => {
+    // Force the outbox insert to fail after the user insert: a CHECK that rejects this one
+    // username's welcome row. The transaction must roll back as a whole.
+    const body = newUser();
+    await t.database.pool.query(
+      `ALTER TABLE outbox_events ADD CONSTRAINT ck_test_reject CHECK (payload->>'username' IS DISTINCT FROM '${body.username}') NOT VALID`,
+    );
+    try {
+      const res = await request(t.url, 'POST', '/api/v1/users/', { json: body });
+      assert.equal(res.status, 500);
+      assert.deepEqual(res.body, { detail: 'Internal server error' }, 'S13: no SQL in the body');
+    } finally {
+      await t.database.pool.query('ALTER TABLE outbox_events DROP CONSTRAINT ck_test_reject');
+    }
+    const users = await query('SELECT 1 FROM users WHERE username = $1', [body.username]);
+    const events = await query("SELECT 1 FROM outbox_events WHERE payload->>'username' = $1", [
+      body.username,
+    ]);
+    assert.equal(users.length, 0);
+    assert.equal(events.length, 0);
+  });
+});
