@@ -1,0 +1,80 @@
+// The shape every mail template has, plus the few helpers templates share. A template is one
+// file in ./templates/ exporting `defineMail(...)`: a payload schema (checked before
+// rendering, so a malformed job is a permanent failure, never a crash) and a pure render().
+import type { Static, TSchema } from 'typebox';
+import { Compile } from 'typebox/compile';
+import type { OutboxMessage, OutboxType } from '../outbox/catalogue.js';
+
+/** Outbox types that are e-mails: the mail queue binds `mail.#`. */
+export type MailType = Extract<OutboxType, `mail.${string}`>;
+export type PayloadOf<K extends OutboxType> = Extract<OutboxMessage, { type: K }>['payload'];
+
+/** What a template may use besides its payload (from config, never from the database). */
+export interface MailContext {
+  /** Base URL for links in mails, without a trailing slash (PUBLIC_URL). */
+  publicUrl: string;
+}
+
+export interface RenderedMail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export interface MailTemplate<P> {
+  /** Recipient address taken from the payload. */
+  to: (payload: P) => string;
+  render: (payload: P, ctx: MailContext) => RenderedMail;
+  /** Checks an untrusted payload; returns the problems (empty when valid). */
+  validate: (payload: unknown) => string[];
+}
+
+/**
+ * Declares a template. The schema's static type must be assignable to the catalogue's
+ * payload for that type, so the two cannot drift apart silently.
+ */
+export function defineMail<K extends MailType, S extends TSchema>(
+  _type: K,
+  def: {
+    schema: Static<S> extends PayloadOf<K> ? S : never;
+    to: (payload: PayloadOf<K>) => string;
+    render: (payload: PayloadOf<K>, ctx: MailContext) => RenderedMail;
+  },
+): MailTemplate<PayloadOf<K>> {
+  const check = Compile(def.schema as TSchema);
+  return {
+    to: def.to,
+    render: def.render,
+    validate: (payload) =>
+      check.Check(payload)
+        ? []
+        : [...check.Errors(payload)].map((e) => `${e.instancePath || '/'} ${e.message}`),
+  };
+}
+
+const HTML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/** Escapes a user-provided value for HTML text or a quoted attribute. */
+export function escapeHtml(value: string | number): string {
+  return String(value).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
+}
+
+/** The common HTML frame of every mail; `body` must already be escaped HTML. */
+export function htmlLayout(title: string, body: string): string {
+  return [
+    '<!doctype html>',
+    '<html lang="en">',
+    '<head><meta charset="utf-8"><meta name="viewport" content="width=device-width">',
+    `<title>${escapeHtml(title)}</title></head>`,
+    '<body style="font-family: -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif; line-height: 1.5; color: #1f2933;">',
+    body,
+    '</body>',
+    '</html>',
+  ].join('\n');
+}
