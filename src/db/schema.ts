@@ -2,3 +2,4 @@
 export * from '../modules/users/users.table.js';
 export * from '../modules/auth/refresh-sessions.table.js';
 export * from '../modules/outbox/outbox.table.js';
+export * from '../modules/projects/projects.table.js';
