@@ -1,5 +1,6 @@
 // Every table, for drizzle-kit and the typed client.
 export * from '../modules/users/users.table.js';
 export * from '../modules/auth/refresh-sessions.table.js';
+export * from '../modules/auth/account-tokens.table.js';
 export * from '../modules/outbox/outbox.table.js';
 export * from '../modules/projects/projects.table.js';

@@ -29,6 +29,24 @@ export const users = pgTable(
     uniqueIndex('uq_users_username').on(sql`lower(${t.username})`),
     uniqueIndex('uq_users_email').on(sql`lower(${t.email})`),
     index('ix_users_created_at').on(t.createdAt, t.id),
+    // Admin list (P6): `q` is a case-insensitive prefix of username or e-mail; the pattern
+    // opclass lets LIKE 'abc%' use the index whatever the database collation.
+    index('ix_users_username_pattern').on(sql`lower(${t.username}) text_pattern_ops`),
+    index('ix_users_email_pattern').on(sql`lower(${t.email}) text_pattern_ops`),
+    // The rare values of the boolean filters get small partial indexes, one per sort order;
+    // the common values are served by the primary key and ix_users_created_at.
+    index('ix_users_id_superuser')
+      .on(t.id)
+      .where(sql`${t.isSuperuser}`),
+    index('ix_users_created_at_superuser')
+      .on(t.createdAt, t.id)
+      .where(sql`${t.isSuperuser}`),
+    index('ix_users_id_inactive')
+      .on(t.id)
+      .where(sql`NOT ${t.isActive}`),
+    index('ix_users_created_at_inactive')
+      .on(t.createdAt, t.id)
+      .where(sql`NOT ${t.isActive}`),
   ],
 );
 
