@@ -15,9 +15,13 @@
 // Payloads are versioned: add fields, never change or remove one; a breaking change is a new type.
 import type { MailContext, MailTemplate, MailType, PayloadOf, RenderedMail } from './template.js';
 import { welcomeMail } from './templates/welcome.js';
+import { verifyEmailMail } from './templates/verify-email.js';
+import { passwordResetMail } from './templates/password-reset.js';
 
 export const mailTemplates: { [K in MailType]: MailTemplate<PayloadOf<K>> } = {
   'mail.welcome': welcomeMail,
+  'mail.verify_email': verifyEmailMail,
+  'mail.password_reset': passwordResetMail,
 };
 
 export interface ComposedMail extends RenderedMail {

@@ -10,6 +10,23 @@ export interface WelcomeMailPayload {
   email: string;
 }
 
+/**
+ * Account mails carrying a single-use link (`link` = PUBLIC_URL + path + `?token=...`).
+ * The token travels in the payload (the consumer needs it to build the mail); the database
+ * keeps only its SHA-256 in account_tokens. `expires_at` is ISO 8601.
+ */
+export interface AccountLinkMailPayload {
+  v: 1;
+  user_id: number;
+  username: string;
+  /** The recipient: for verification, the address being verified. */
+  email: string;
+  link: string;
+  expires_at: string;
+}
+export type VerifyEmailMailPayload = AccountLinkMailPayload;
+export type PasswordResetMailPayload = AccountLinkMailPayload;
+
 // --- Internship projects: domain events (published for webhooks; routing key = type).
 // Every payload carries `v: 1`, the ids involved, `actor_id` (who did it; null for the
 // system) and `occurred_at` (ISO 8601).
@@ -88,6 +105,8 @@ export type ApplicationWithdrawnPayload = ApplicationEventBase;
 
 export type OutboxMessage =
   | { type: 'mail.welcome'; payload: WelcomeMailPayload }
+  | { type: 'mail.verify_email'; payload: VerifyEmailMailPayload }
+  | { type: 'mail.password_reset'; payload: PasswordResetMailPayload }
   | { type: 'project.created'; payload: ProjectCreatedPayload }
   | { type: 'project.updated'; payload: ProjectUpdatedPayload }
   | { type: 'project.status_changed'; payload: ProjectStatusChangedPayload }
