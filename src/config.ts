@@ -34,6 +34,9 @@ export interface Config {
     loginWindowSeconds: number;
     registerPerIp: number;
     registerWindowSeconds: number;
+    /** Routes that send account mails (verification resend, password recovery), per address. */
+    accountMailPerIp: number;
+    accountMailWindowSeconds: number;
   };
   amqpUrl: string;
   smtpUrl: string;
@@ -48,6 +51,12 @@ export interface Config {
   };
   publicUrl: string;
   shutdownTimeoutMs: number;
+  accountTokens: {
+    emailVerificationTtl: number; // seconds
+    passwordResetTtl: number; // seconds
+  };
+  /** Created (or promoted) at start-up when all three are set; idempotent. */
+  firstSuperuser: { username: string; email: string; password: string } | null;
 }
 
 export class ConfigError extends Error {
@@ -207,6 +216,8 @@ export function loadConfig(env: Env = readEnv()): Config {
       loginWindowSeconds: r.duration('LOGIN_RATE_WINDOW', 15 * 60),
       registerPerIp: r.int('REGISTER_RATE_PER_IP', 20, 1, 1_000_000),
       registerWindowSeconds: r.duration('REGISTER_RATE_WINDOW', 60 * 60),
+      accountMailPerIp: r.int('ACCOUNT_MAIL_RATE_PER_IP', 5, 1, 1_000_000),
+      accountMailWindowSeconds: r.duration('ACCOUNT_MAIL_RATE_WINDOW', 15 * 60),
     },
     amqpUrl: r.url('AMQP_URL', 'amqp://guest:guest@127.0.0.1:5672', ['amqp:', 'amqps:']),
     smtpUrl: r.url('SMTP_URL', 'smtp://127.0.0.1:1025', ['smtp:', 'smtps:']),
@@ -221,7 +232,25 @@ export function loadConfig(env: Env = readEnv()): Config {
     },
     publicUrl: r.url('PUBLIC_URL', 'http://127.0.0.1:8000', ['http:', 'https:']),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
+    accountTokens: {
+      emailVerificationTtl: r.duration('EMAIL_VERIFICATION_TTL', 24 * 3600),
+      passwordResetTtl: r.duration('PASSWORD_RESET_TTL', 3600),
+    },
+    firstSuperuser: null,
   };
+  const su = {
+    username: r.string('FIRST_SUPERUSER_USERNAME', ''),
+    email: r.string('FIRST_SUPERUSER_EMAIL', ''),
+    password: env.FIRST_SUPERUSER_PASSWORD ?? '', // as typed: passwords are never trimmed (S2)
+  };
+  const suSet = [su.username, su.email, su.password].filter((v) => v !== '').length;
+  if (suSet === 3) {
+    config.firstSuperuser = su;
+  } else if (suSet > 0) {
+    r.problems.push(
+      'FIRST_SUPERUSER_USERNAME, FIRST_SUPERUSER_EMAIL and FIRST_SUPERUSER_PASSWORD must be set together',
+    );
+  }
   if (config.jwt.accessTokenTtl >= config.jwt.refreshTokenTtl) {
     r.problems.push('ACCESS_TOKEN_TTL must be shorter than REFRESH_TOKEN_TTL');
   }
