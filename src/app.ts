@@ -97,6 +97,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     credentials: false,
     methods: ['GET', 'POST', 'PATCH', 'DELETE'],
   });
+  // JSON and the OAuth2 form only: any other body type is 415, not a string to validate.
+  app.removeContentTypeParser('text/plain');
   await app.register(formbody, { bodyLimit: config.bodyLimit });
   await app.register(swaggerPlugin);
 

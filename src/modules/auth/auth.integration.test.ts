@@ -1,6 +1,11 @@
 // v1 sign-in, refresh and /me contract rows; S4, S6, S7, S8, S9; bcrypt accounts from v1.
 import assert from 'node:assert/strict';
-import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type JsonWebKey,
+} from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import bcrypt from 'bcryptjs';
@@ -292,7 +297,7 @@ describe('S6: forged and invalid JWTs are refused', () => {
     assert.equal(jwk.kty, 'RSA');
     assert.equal(jwk.alg, 'RS256');
     const pub = createPublicKey({
-      key: jwk as unknown as import('node:crypto').JsonWebKey,
+      key: jwk as unknown as JsonWebKey,
       format: 'jwk',
     });
     assert.ok(pub.equals(createPublicKey(readFileSync(keys().publicKey))));

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from './config.js';
+
+test('defaults match the documented ones', () => {
+  const c = loadConfig({});
+  assert.equal(c.port, 8000);
+  assert.equal(c.host, '127.0.0.1');
+  assert.equal(c.jwt.privateKeyPath, 'certs/jwt-private.pem');
+  assert.equal(c.jwt.publicKeyPath, 'certs/jwt-public.pem');
+  assert.equal(c.jwt.accessTokenTtl, 900);
+  assert.equal(c.jwt.refreshTokenTtl, 30 * 86400);
+  assert.equal(c.rateLimit.enabled, true);
+  assert.equal(c.mailFrom, 'admin@site.com');
+  assert.deepEqual(c.corsOrigins, []);
+});
+
+test('durations, lists and booleans are parsed', () => {
+  const c = loadConfig({
+    ACCESS_TOKEN_TTL: '5m',
+    REFRESH_TOKEN_TTL: '7d',
+    CORS_ORIGINS: 'https://a.test, https://b.test',
+    RATE_LIMIT_ENABLED: 'false',
+  });
+  assert.equal(c.jwt.accessTokenTtl, 300);
+  assert.equal(c.jwt.refreshTokenTtl, 7 * 86400);
+  assert.deepEqual(c.corsOrigins, ['https://a.test', 'https://b.test']);
+  assert.equal(c.rateLimit.enabled, false);
+});
+
+test('every bad variable is reported at once', () => {
+  try {
+    loadConfig({
+      PORT: 'eighty',
+      DATABASE_URL: 'mysql://x',
+      LOG_LEVEL: 'loud',
+      ACCESS_TOKEN_TTL: 'soon',
+      RATE_LIMIT_ENABLED: 'maybe',
+    });
+    assert.fail('should have thrown');
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    assert.equal(err.problems.length, 5, err.message);
+    for (const name of [
+      'PORT',
+      'DATABASE_URL',
+      'LOG_LEVEL',
+      'ACCESS_TOKEN_TTL',
+      'RATE_LIMIT_ENABLED',
+    ]) {
+      assert.ok(err.message.includes(name), name);
+    }
+  }
+});
+
+test('the config is frozen', () => {
+  const c = loadConfig({});
+  assert.throws(() => {
+    (c as { port: number }).port = 1;
+  });
+});
