@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'forbidden'
   | 'not_found'
   | 'conflict'
+  | 'invalid_account_token'
   | 'service_unavailable';
 
 export class DomainError extends Error {

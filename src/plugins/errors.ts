@@ -42,6 +42,8 @@ export function httpErrorFor(err: DomainError): HttpError {
       return { status: 404, detail: err.message === code ? 'Not found' : err.message };
     case 'conflict':
       return { status: 409, detail: err.message };
+    case 'invalid_account_token':
+      return { status: 400, detail: 'Invalid or expired token' };
     case 'service_unavailable':
       return { status: 503, detail: err.message === code ? 'Service unavailable' : err.message };
   }
