@@ -17,11 +17,15 @@ import type { MailContext, MailTemplate, MailType, PayloadOf, RenderedMail } fro
 import { welcomeMail } from './templates/welcome.js';
 import { verifyEmailMail } from './templates/verify-email.js';
 import { passwordResetMail } from './templates/password-reset.js';
+import { applicationSubmittedMail } from './templates/application-submitted.js';
+import { applicationDecidedMail } from './templates/application-decided.js';
 
 export const mailTemplates: { [K in MailType]: MailTemplate<PayloadOf<K>> } = {
   'mail.welcome': welcomeMail,
   'mail.verify_email': verifyEmailMail,
   'mail.password_reset': passwordResetMail,
+  'mail.application_submitted': applicationSubmittedMail,
+  'mail.application_decided': applicationDecidedMail,
 };
 
 export interface ComposedMail extends RenderedMail {

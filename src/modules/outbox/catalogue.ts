@@ -103,10 +103,41 @@ export interface ApplicationDecidedPayload extends ApplicationEventBase {
 }
 export type ApplicationWithdrawnPayload = ApplicationEventBase;
 
+/** mail.application_submitted: one message per mentor of the project (the recipient). */
+export interface ApplicationSubmittedMailPayload {
+  v: 1;
+  /** The recipient mentor. */
+  user_id: number;
+  username: string;
+  email: string;
+  application_id: number;
+  project_id: number;
+  project_title: string;
+  applicant_username: string;
+  role: 'developer' | 'tester';
+  motivation: string;
+}
+
+/** mail.application_decided: to the applicant (the recipient). */
+export interface ApplicationDecidedMailPayload {
+  v: 1;
+  user_id: number;
+  username: string;
+  email: string;
+  application_id: number;
+  project_id: number;
+  project_title: string;
+  role: 'developer' | 'tester';
+  status: 'accepted' | 'rejected';
+  reason: string | null;
+}
+
 export type OutboxMessage =
   | { type: 'mail.welcome'; payload: WelcomeMailPayload }
   | { type: 'mail.verify_email'; payload: VerifyEmailMailPayload }
   | { type: 'mail.password_reset'; payload: PasswordResetMailPayload }
+  | { type: 'mail.application_submitted'; payload: ApplicationSubmittedMailPayload }
+  | { type: 'mail.application_decided'; payload: ApplicationDecidedMailPayload }
   | { type: 'project.created'; payload: ProjectCreatedPayload }
   | { type: 'project.updated'; payload: ProjectUpdatedPayload }
   | { type: 'project.status_changed'; payload: ProjectStatusChangedPayload }
