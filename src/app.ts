@@ -73,9 +73,26 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     createDatabase(config.databaseUrl, config.databasePoolSize, (err) =>
       app.log.warn({ err }, 'idle database client error'),
     );
-  if (!deps.database) {
-    app.addHook('onClose', () => database.close());
-  }
+  // R13: close() stops accepting; requests already in flight finish before the pool closes.
+  const inFlight = new Set<string>();
+  app.addHook('onRequest', async (request) => {
+    inFlight.add(request.id);
+  });
+  app.addHook('onResponse', async (request) => {
+    inFlight.delete(request.id);
+  });
+  app.addHook('onRequestAbort', async (request) => {
+    inFlight.delete(request.id);
+  });
+  app.addHook('onClose', async () => {
+    const deadline = Date.now() + config.shutdownTimeoutMs;
+    while (inFlight.size > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    if (!deps.database) {
+      await database.close();
+    }
+  });
   const rateStore = deps.rateLimitStore ?? new MemoryRateLimitStore();
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);

@@ -1,5 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { createLocalJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { createHash, randomUUID, sign as cryptoSign, type KeyObject } from 'node:crypto';
+import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { DomainError } from '../../lib/errors.js';
 import type { SigningKeys } from './keys.js';
 
@@ -32,14 +32,38 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }
 
+const b64url = (s: string) => Buffer.from(s).toString('base64url');
+
+/**
+ * RS256 (RSASSA-PKCS1-v1_5 with SHA-256, RFC 7518 §3.3) signed on the libuv thread pool.
+ * An RSA-2048 signature costs about a millisecond of CPU; signing asynchronously keeps it
+ * off the event loop, so logins and refreshes use both cores (P2, P4). Verification stays
+ * with jose, which pins the algorithm list (S6).
+ */
+function signRs256(header: string, payload: object, key: KeyObject): Promise<string> {
+  const input = `${header}.${b64url(JSON.stringify(payload))}`;
+  return new Promise((resolve, reject) => {
+    cryptoSign('sha256', Buffer.from(input), key, (err, signature) => {
+      if (err) {
+        reject(err);
+      } else {
+        resolve(`${input}.${signature.toString('base64url')}`);
+      }
+    });
+  });
+}
+
 export class TokenService {
   private readonly keySet: ReturnType<typeof createLocalJWKSet>;
+
+  private readonly header: string;
 
   constructor(
     private readonly keys: SigningKeys,
     readonly settings: TokenSettings,
   ) {
     this.keySet = createLocalJWKSet(keys.jwks);
+    this.header = b64url(JSON.stringify({ alg: 'RS256', kid: keys.kid, typ: 'JWT' }));
   }
 
   get jwks() {
@@ -47,15 +71,16 @@ export class TokenService {
   }
 
   private sign(claims: Record<string, unknown>, sub: string, exp: number): Promise<string> {
-    return new SignJWT(claims)
-      .setProtectedHeader({ alg: 'RS256', kid: this.keys.kid, typ: 'JWT' })
-      .setSubject(sub)
-      .setJti(randomUUID())
-      .setIssuedAt()
-      .setIssuer(this.settings.issuer)
-      .setAudience(this.settings.audience)
-      .setExpirationTime(exp)
-      .sign(this.keys.privateKey);
+    const payload = {
+      ...claims,
+      sub,
+      jti: randomUUID(),
+      iat: Math.floor(Date.now() / 1000),
+      iss: this.settings.issuer,
+      aud: this.settings.audience,
+      exp,
+    };
+    return signRs256(this.header, payload, this.keys.privateKey);
   }
 
   signAccess(user: AccessSubject): Promise<string> {
