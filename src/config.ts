@@ -48,6 +48,19 @@ export interface Config {
     retryBaseMs: number;
     prefetch: number;
     rateLimitPerSecond: number;
+    /** Messages handled at once by one worker (each holds a database connection while sending). */
+    concurrency: number;
+    /** Pooled SMTP connections per worker. */
+    smtpPoolSize: number;
+  };
+  outbox: {
+    /** Fallback poll of the relay besides LISTEN/NOTIFY. */
+    pollMs: number;
+    batchSize: number;
+    /** First delay before re-publishing a row whose publish failed; doubles per attempt. */
+    retryBaseMs: number;
+    /** A publish without a broker confirm after this long counts as failed (R10). */
+    publishTimeoutMs: number;
   };
   publicUrl: string;
   shutdownTimeoutMs: number;
@@ -229,6 +242,14 @@ export function loadConfig(env: Env = readEnv()): Config {
       retryBaseMs: r.int('MAIL_RETRY_BASE_MS', 1000, 10, 3_600_000),
       prefetch: r.int('MAIL_PREFETCH', 50, 1, 10_000),
       rateLimitPerSecond: r.int('MAIL_RATE_PER_SECOND', 1000, 1, 100_000),
+      concurrency: r.int('MAIL_CONCURRENCY', 16, 1, 1000),
+      smtpPoolSize: r.int('SMTP_POOL_SIZE', 5, 1, 100),
+    },
+    outbox: {
+      pollMs: r.int('OUTBOX_POLL_MS', 1000, 10, 600_000),
+      batchSize: r.int('OUTBOX_BATCH_SIZE', 200, 1, 10_000),
+      retryBaseMs: r.int('OUTBOX_RETRY_BASE_MS', 1000, 10, 3_600_000),
+      publishTimeoutMs: r.int('OUTBOX_PUBLISH_TIMEOUT_MS', 5000, 100, 600_000),
     },
     publicUrl: r.url('PUBLIC_URL', 'http://127.0.0.1:8000', ['http:', 'https:']),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),

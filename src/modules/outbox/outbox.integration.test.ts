@@ -1,0 +1,326 @@
+// The outbox relay against real PostgreSQL, RabbitMQ (through a TCP proxy the test can break)
+// and MailDev: registration → outbox row → relay → RabbitMQ → worker → SMTP. R1, R3, R5, R10.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import pino from 'pino';
+import type { Connection } from 'rabbitmq-client';
+import { startTestApp, type TestApp } from '../../../test/helpers/app.js';
+import { newUser, register } from '../../../test/helpers/factories.js';
+import { request } from '../../../test/helpers/http.js';
+import { startMailDev, type MailDev } from '../../../test/helpers/maildev.js';
+import { startTcpProxy, type TcpProxy } from '../../../test/helpers/tcp-proxy.js';
+import {
+  adminConnection,
+  deleteTestTopology,
+  eventually,
+  mailTestEnv,
+  sleep,
+} from '../../../test/helpers/worker.js';
+import { startWorker, type Worker } from '../../worker.js';
+import type { MailOutcome } from '../mail/mail.consumer.js';
+import { mailTopology } from '../mail/topology.js';
+import { appendToOutbox } from './outbox.writer.js';
+
+let md: MailDev;
+let amqpProxy: TcpProxy;
+let t: TestApp;
+let worker: Worker | undefined;
+let admin: Connection;
+const outcomes: MailOutcome[] = [];
+
+async function outboxRow(eventId: string) {
+  const { rows } = await t.database.pool.query<{
+    published_at: Date | null;
+    attempts: number;
+    last_error: string | null;
+  }>('SELECT published_at, attempts, last_error FROM outbox_events WHERE event_id = $1', [eventId]);
+  return rows[0];
+}
+
+async function eventIdFor(email: string): Promise<string> {
+  const { rows } = await t.database.pool.query<{ event_id: string }>(
+    `SELECT event_id FROM outbox_events WHERE payload->>'email' = $1`,
+    [email],
+  );
+  assert.equal(rows.length, 1, `one outbox row for ${email}`);
+  return rows[0]!.event_id;
+}
+
+function welcome(email: string) {
+  return { v: 1 as const, user_id: 1, username: email.split('@')[0]!, email };
+}
+
+before(async () => {
+  md = await startMailDev();
+  amqpProxy = await startTcpProxy('127.0.0.1', 5672);
+  t = await startTestApp(
+    mailTestEnv({ SMTP_URL: md.smtpUrl, AMQP_URL: amqpProxy.url('amqp', 'guest:guest') }),
+  );
+  admin = adminConnection();
+  worker = await startWorker(t.config, {
+    log: pino({ level: 'silent' }),
+    onOutcome: (o) => outcomes.push(o),
+  });
+  await eventually(async () => worker!.rabbit.ready, 10_000, 'worker connected');
+});
+
+after(async () => {
+  await worker?.close().catch(() => {});
+  if (t) {
+    await deleteTestTopology(t.config).catch(() => {});
+  }
+  await admin?.close().catch(() => {});
+  await t?.close().catch(() => {});
+  await amqpProxy?.close().catch(() => {});
+  await md?.close().catch(() => {});
+});
+
+describe('outbox relay → RabbitMQ → worker → SMTP', () => {
+  test('registration sends exactly one welcome mail as api-v1.md describes', async () => {
+    const user = await register(t.url, { username: `ada_${Date.now()}` });
+    const mail = await md.waitForMail((m) => m.to.some((x) => x.address === user.email));
+    assert.equal(mail.subject, 'Welcome to Internship for developers! ⛵');
+    assert.equal(mail.from[0]?.address, 'admin@site.com');
+    assert.match(mail.text ?? '', new RegExp(`^Hi ${user.username}!`));
+    assert.match(mail.text ?? '', /Internship for Developers platform/);
+    assert.match(
+      mail.text ?? '',
+      /learn new technologies, work on real projects and grow your developer experience/,
+    );
+    assert.match(mail.text ?? '', /Good luck!/);
+    assert.match(mail.text ?? '', /IFD team/);
+    assert.match(mail.html ?? '', new RegExp(`<strong>${user.username}</strong>`));
+    const eventId = await eventIdFor(user.email);
+    await eventually(
+      async () => (await outboxRow(eventId))?.published_at !== null,
+      5000,
+      'published_at',
+    );
+    const { rows } = await t.database.pool.query<{ smtp_message_id: string }>(
+      'SELECT smtp_message_id FROM mail_deliveries WHERE event_id = $1',
+      [eventId],
+    );
+    assert.equal(rows[0]?.smtp_message_id, `<${eventId}@ifd.mail>`);
+    await sleep(500);
+    assert.equal((await md.to(user.email)).length, 1);
+  });
+
+  test('a new row is picked up promptly through LISTEN/NOTIFY, not on the poll timer', async () => {
+    const email = `notify_${randomUUID()}@example.com`;
+    const started = Date.now();
+    await t.database.db.transaction((tx) =>
+      appendToOutbox(tx, { type: 'mail.welcome', payload: welcome(email) }),
+    );
+    await md.waitForMail((m) => m.to.some((x) => x.address === email), 5000);
+    assert.ok(Date.now() - started < 2000, `mail after ${Date.now() - started} ms`);
+  });
+
+  test('R3: a rolled-back registration sends nothing; an open transaction is invisible to the relay', async () => {
+    // A registration refused after the user insert (username taken) writes no mail.
+    const first = await register(t.url);
+    const dup = await request(t.url, 'POST', '/api/v1/users/', {
+      json: newUser({ username: first.username }),
+    });
+    assert.equal(dup.status, 400);
+
+    const rolledBack = `rollback_${randomUUID()}@example.com`;
+    await assert.rejects(
+      t.database.db.transaction(async (tx) => {
+        await appendToOutbox(tx, { type: 'mail.welcome', payload: welcome(rolledBack) });
+        throw new Error('boom');
+      }),
+      /boom/,
+    );
+
+    const pending = `pending_${randomUUID()}@example.com`;
+    const client = await t.database.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`INSERT INTO outbox_events (type, payload) VALUES ('mail.welcome', $1)`, [
+        JSON.stringify(welcome(pending)),
+      ]);
+      await sleep(1200); // several poll periods while the row is uncommitted
+      assert.equal((await md.to(pending)).length, 0, 'no mail before commit');
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+    await md.waitForMail((m) => m.to.some((x) => x.address === pending), 5000);
+    await sleep(500);
+    assert.equal((await md.to(rolledBack)).length, 0, 'no mail for the rolled-back transaction');
+    const { rows } = await t.database.pool.query(
+      `SELECT 1 FROM outbox_events WHERE payload->>'email' = $1`,
+      [rolledBack],
+    );
+    assert.equal(rows.length, 0);
+  });
+
+  test('R5: duplicate publishes of one event (crashed relay, concurrent copies) produce one mail', async () => {
+    const eventId = randomUUID();
+    const email = `dup_${randomUUID()}@example.com`;
+    const topo = mailTopology(t.config);
+    const pub = admin.createPublisher({ confirm: true });
+    try {
+      const body = JSON.stringify(welcome(email));
+      // What a relay that crashed after publishing (before marking the row) left behind,
+      // several copies at once to race the workers' handlers against each other.
+      await Promise.all(
+        Array.from({ length: 4 }, () =>
+          pub.send(
+            {
+              exchange: topo.exchange,
+              routingKey: 'mail.welcome',
+              messageId: eventId,
+              type: 'mail.welcome',
+              durable: true,
+              contentType: 'application/json',
+            },
+            Buffer.from(body),
+          ),
+        ),
+      );
+    } finally {
+      await pub.close();
+    }
+    // ...and the row itself, which the restarted relay publishes once more.
+    await t.database.pool.query(
+      `INSERT INTO outbox_events (event_id, type, payload) VALUES ($1, 'mail.welcome', $2)`,
+      [eventId, JSON.stringify(welcome(email))],
+    );
+    await eventually(
+      async () => (await outboxRow(eventId))?.published_at !== null,
+      5000,
+      'published',
+    );
+    await eventually(
+      async () => outcomes.filter((o) => o.eventId === eventId).length >= 5,
+      10_000,
+      'five deliveries handled',
+    );
+    const mine = outcomes.filter((o) => o.eventId === eventId).map((o) => o.status);
+    assert.equal(mine.filter((s) => s === 'sent').length, 1);
+    assert.equal(mine.filter((s) => s === 'duplicate').length, 4);
+    assert.equal((await md.to(email)).length, 1);
+  });
+
+  test('R1: RabbitMQ down at sign-up: 201 at once, the mail goes out exactly once when it is back', async () => {
+    await amqpProxy.cut();
+    try {
+      const started = Date.now();
+      const user = await register(t.url);
+      assert.ok(Date.now() - started < 1000, `registration took ${Date.now() - started} ms`);
+      const eventId = await eventIdFor(user.email);
+      await sleep(1500);
+      const row = await outboxRow(eventId);
+      assert.equal(row?.published_at, null, 'still pending while the broker is unreachable');
+      assert.equal((await md.to(user.email)).length, 0);
+      await amqpProxy.restore();
+      await md.waitForMail((m) => m.to.some((x) => x.address === user.email), 15_000);
+      await eventually(
+        async () => (await outboxRow(eventId))?.published_at !== null,
+        5000,
+        'published',
+      );
+      await sleep(700);
+      assert.equal((await md.to(user.email)).length, 1);
+    } finally {
+      await amqpProxy.restore();
+    }
+  });
+
+  test('R10: a negative confirm keeps the row pending and retries it; one mail in the end', async () => {
+    const topo = mailTopology(t.config);
+    const nacker = `${topo.queue}.nacker`;
+    // A full queue with reject-publish makes the broker nack every publish it routes to it.
+    await admin.queueDeclare({
+      queue: nacker,
+      durable: false,
+      arguments: { 'x-max-length': 0, 'x-overflow': 'reject-publish' },
+    });
+    await admin.queueBind({ queue: nacker, exchange: topo.exchange, routingKey: 'mail.#' });
+    const email = `nack_${randomUUID()}@example.com`;
+    let eventId = '';
+    try {
+      await t.database.db.transaction((tx) =>
+        appendToOutbox(tx, { type: 'mail.welcome', payload: welcome(email) }),
+      );
+      eventId = await eventIdFor(email);
+      const failed = await eventually(
+        async () => {
+          const r = await outboxRow(eventId);
+          return r !== undefined && r.attempts >= 2 ? r : undefined;
+        },
+        10_000,
+        'two failed attempts',
+      );
+      assert.equal(failed.published_at, null);
+      assert.match(failed.last_error ?? '', /nack|reject/i);
+    } finally {
+      await admin.queueDelete({ queue: nacker });
+    }
+    await eventually(
+      async () => (await outboxRow(eventId))?.published_at !== null,
+      10_000,
+      'published after the fix',
+    );
+    await md.waitForMail((m) => m.to.some((x) => x.address === email), 5000);
+    await sleep(500);
+    assert.equal(
+      (await md.to(email)).length,
+      1,
+      'nacked copies that reached the mail queue are deduplicated',
+    );
+  });
+
+  test('R10: a missing confirm (broker silent) keeps the row pending; delivered once after recovery', async () => {
+    const email = `silent_${randomUUID()}@example.com`;
+    amqpProxy.stall();
+    let eventId = '';
+    try {
+      await t.database.db.transaction((tx) =>
+        appendToOutbox(tx, { type: 'mail.welcome', payload: welcome(email) }),
+      );
+      eventId = await eventIdFor(email);
+      const failed = await eventually(
+        async () => {
+          const r = await outboxRow(eventId);
+          return r !== undefined && r.attempts >= 1 ? r : undefined;
+        },
+        10_000,
+        'a timed-out attempt',
+      );
+      assert.equal(failed.published_at, null);
+      assert.match(failed.last_error ?? '', /confirm|closed|connection/i);
+    } finally {
+      await amqpProxy.restore();
+    }
+    await eventually(
+      async () => (await outboxRow(eventId))?.published_at !== null,
+      15_000,
+      'published after recovery',
+    );
+    await md.waitForMail((m) => m.to.some((x) => x.address === email), 10_000);
+    await sleep(500);
+    assert.equal((await md.to(email)).length, 1);
+  });
+
+  test('an unroutable type (no queue bound) stays pending instead of vanishing', async () => {
+    const eventId = randomUUID();
+    await t.database.pool.query(
+      `INSERT INTO outbox_events (event_id, type, payload) VALUES ($1, 'nobody.listens', '{"v":1}')`,
+      [eventId],
+    );
+    const r = await eventually(
+      async () => {
+        const row = await outboxRow(eventId);
+        return row !== undefined && row.attempts >= 1 ? row : undefined;
+      },
+      5000,
+      'attempted',
+    );
+    assert.equal(r.published_at, null);
+    assert.match(r.last_error ?? '', /unroutable/);
+    await t.database.pool.query('DELETE FROM outbox_events WHERE event_id = $1', [eventId]);
+  });
+});

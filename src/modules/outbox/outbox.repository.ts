@@ -1,0 +1,84 @@
+// SQL of the relay. Claiming locks a batch of due rows with FOR UPDATE SKIP LOCKED inside the
+// caller's transaction, so several relays share the work without waiting on each other and a
+// row is never published by two relays at once (a crash still can: the consumer deduplicates).
+import type pg from 'pg';
+
+export interface PendingEvent {
+  id: number;
+  eventId: string;
+  type: string;
+  payload: unknown;
+  attempts: number;
+  createdAt: Date;
+}
+
+export interface FailedPublish {
+  id: number;
+  error: string;
+  /** Milliseconds from now before the next attempt. */
+  delayMs: number;
+}
+
+export const outboxRepository = {
+  async claimDue(client: pg.ClientBase, limit: number): Promise<PendingEvent[]> {
+    const { rows } = await client.query<{
+      id: string;
+      event_id: string;
+      type: string;
+      payload: unknown;
+      attempts: number;
+      created_at: Date;
+    }>(
+      `SELECT id, event_id, type, payload, attempts, created_at
+         FROM outbox_events
+        WHERE published_at IS NULL AND next_attempt_at <= now()
+        ORDER BY next_attempt_at, id
+        LIMIT $1
+        FOR UPDATE SKIP LOCKED`,
+      [limit],
+    );
+    return rows.map((r) => ({
+      id: Number(r.id),
+      eventId: r.event_id,
+      type: r.type,
+      payload: r.payload,
+      attempts: r.attempts,
+      createdAt: r.created_at,
+    }));
+  },
+
+  async markPublished(client: pg.ClientBase, ids: number[]): Promise<void> {
+    if (ids.length === 0) {
+      return;
+    }
+    await client.query(
+      `UPDATE outbox_events SET published_at = now(), last_error = NULL WHERE id = ANY($1::bigint[])`,
+      [ids],
+    );
+  },
+
+  async markFailed(client: pg.ClientBase, failures: FailedPublish[]): Promise<void> {
+    if (failures.length === 0) {
+      return;
+    }
+    await client.query(
+      `UPDATE outbox_events o
+          SET attempts = o.attempts + 1,
+              last_error = f.error,
+              next_attempt_at = now() + f.delay_ms * interval '1 millisecond'
+         FROM unnest($1::bigint[], $2::text[], $3::int[]) AS f(id, error, delay_ms)
+        WHERE o.id = f.id`,
+      [failures.map((f) => f.id), failures.map((f) => f.error), failures.map((f) => f.delayMs)],
+    );
+  },
+
+  /** Rows waiting to be published, and the oldest one's age (operators, health). */
+  async pendingStats(
+    client: pg.Pool | pg.ClientBase,
+  ): Promise<{ pending: number; oldest: Date | null }> {
+    const { rows } = await client.query<{ pending: string; oldest: Date | null }>(
+      `SELECT count(*) AS pending, min(created_at) AS oldest FROM outbox_events WHERE published_at IS NULL`,
+    );
+    return { pending: Number(rows[0]?.pending ?? 0), oldest: rows[0]?.oldest ?? null };
+  },
+};

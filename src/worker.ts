@@ -1,0 +1,187 @@
+// Entry of the background worker (`npm run worker`): the outbox relay (outbox rows → RabbitMQ)
+// and the mail consumer (RabbitMQ → SMTP) in one process. `--only=relay` or `--only=mail`
+// runs one of them; any number of workers may run side by side. SIGTERM/SIGINT: stop taking
+// work, finish what is in flight, return unacked messages, close connections, exit 0 (R13).
+import { pathToFileURL } from 'node:url';
+import pino, { type Logger } from 'pino';
+import { Connection } from 'rabbitmq-client';
+import { REDACT_PATHS } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createDatabase } from './db/client.js';
+import { redactUrl } from './lib/redact.js';
+import { MailConsumer, type MailOutcome } from './modules/mail/mail.consumer.js';
+import { createSmtpSender } from './modules/mail/smtp.js';
+import { declareMailTopology, mailTopology } from './modules/mail/topology.js';
+import { OutboxRelay } from './modules/outbox/outbox.relay.js';
+
+export type WorkerRole = 'relay' | 'mail';
+
+export interface WorkerOptions {
+  roles?: WorkerRole[];
+  log?: Logger;
+  onOutcome?: (o: MailOutcome) => void;
+}
+
+export interface Worker {
+  relay: OutboxRelay | null;
+  mail: MailConsumer | null;
+  rabbit: Connection;
+  close(): Promise<void>;
+}
+
+export function createLogger(config: Config): Logger {
+  return pino({
+    level: config.logLevel,
+    name: 'worker',
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    ...(config.logPretty
+      ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss' } } }
+      : {}),
+  });
+}
+
+export function amqpConnection(config: Config, name: string, log: Logger): Connection {
+  const rabbit = new Connection({
+    url: config.amqpUrl,
+    connectionName: name,
+    retryLow: 200,
+    retryHigh: 3000,
+    connectionTimeout: 5000,
+    heartbeat: 10,
+  });
+  rabbit.on('error', (err) => log.warn({ err }, 'RabbitMQ connection error; reconnecting'));
+  rabbit.on('connection', () =>
+    log.info({ amqp: redactUrl(config.amqpUrl) }, 'RabbitMQ connected'),
+  );
+  return rabbit;
+}
+
+export async function startWorker(config: Config, opts: WorkerOptions = {}): Promise<Worker> {
+  const roles = new Set(opts.roles ?? ['relay', 'mail']);
+  const log = opts.log ?? createLogger(config);
+  const topology = mailTopology(config);
+  const database = createDatabase(
+    config.databaseUrl,
+    config.mail.concurrency + (roles.has('relay') ? 2 : 0),
+    (err) => log.warn({ err }, 'idle database client error'),
+  );
+  const rabbit = amqpConnection(config, `ifd-worker-${process.pid}`, log);
+
+  if (roles.has('mail')) {
+    // Best effort: consumer and publishers re-declare on every (re)connect anyway.
+    await declareMailTopology(rabbit, topology).catch((err: unknown) =>
+      log.warn({ err }, 'could not declare the mail topology yet; will on connect'),
+    );
+  }
+
+  let mail: MailConsumer | null = null;
+  let sender: ReturnType<typeof createSmtpSender> | null = null;
+  if (roles.has('mail')) {
+    sender = createSmtpSender(config.smtpUrl, config.mail.smtpPoolSize);
+    mail = new MailConsumer({
+      rabbit,
+      pool: database.pool,
+      sender,
+      topology,
+      from: config.mailFrom,
+      context: { publicUrl: config.publicUrl.replace(/\/+$/, '') },
+      prefetch: config.mail.prefetch,
+      concurrency: config.mail.concurrency,
+      ratePerSecond: config.mail.rateLimitPerSecond,
+      log,
+      onOutcome: opts.onOutcome,
+    });
+    mail.start();
+  }
+
+  let relay: OutboxRelay | null = null;
+  if (roles.has('relay')) {
+    relay = new OutboxRelay({
+      pool: database.pool,
+      databaseUrl: config.databaseUrl,
+      rabbit,
+      exchange: topology.exchange,
+      batchSize: config.outbox.batchSize,
+      pollMs: config.outbox.pollMs,
+      retryBaseMs: config.outbox.retryBaseMs,
+      publishTimeoutMs: config.outbox.publishTimeoutMs,
+      log,
+    });
+    relay.start();
+  }
+  log.info(
+    { roles: [...roles], queue: topology.queue, exchange: topology.exchange },
+    'worker started',
+  );
+
+  let closing: Promise<void> | null = null;
+  return {
+    relay,
+    mail,
+    rabbit,
+    close: () => {
+      closing ??= (async () => {
+        await relay?.stop();
+        await mail?.stop();
+        await rabbit.close();
+        sender?.close();
+        await database.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function parseRoles(argv: string[]): WorkerRole[] | undefined {
+  const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+  if (only === undefined) {
+    return undefined;
+  }
+  if (only !== 'relay' && only !== 'mail') {
+    throw new ConfigError([`--only must be relay or mail (got "${only}")`]);
+  }
+  return [only];
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config);
+  const worker = await startWorker(config, { roles: parseRoles(process.argv.slice(2)), log });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    log.info({ signal }, 'worker shutting down: finishing in-flight messages');
+    const timer = setTimeout(() => {
+      log.error('worker shutdown timed out; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    timer.unref();
+    worker.close().then(
+      () => {
+        log.info('worker stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error({ err }, 'error while stopping the worker');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+const entry = process.argv[1];
+if (entry !== undefined && import.meta.url === pathToFileURL(entry).href) {
+  main().catch((err: unknown) => {
+    console.error(
+      err instanceof ConfigError
+        ? err.message
+        : `Worker failed to start: ${err instanceof Error ? err.message : String(err)}`,
+    );
+    process.exit(1);
+  });
+}
