@@ -17,6 +17,9 @@ import { TokenService } from './modules/auth/tokens.js';
 import healthRoutes from './modules/health/health.routes.js';
 import usersRoutes from './modules/users/users.routes.js';
 import { UsersService } from './modules/users/users.service.js';
+import { AccountMailer } from './modules/users/account-mail.js';
+import { AccountService } from './modules/users/account.service.js';
+import { UsersAdminService } from './modules/users/users.admin.service.js';
 
 export interface AppDeps {
   /** Share a database handle (tests); otherwise one is created from config and closed with the app. */
@@ -132,7 +135,21 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     perIp: config.rateLimit.loginPerIp,
     windowSeconds: config.rateLimit.loginWindowSeconds,
   });
-  const users = new UsersService(database.db);
+  const accountMailer = new AccountMailer({
+    publicUrl: config.publicUrl,
+    emailVerificationTtl: config.accountTokens.emailVerificationTtl,
+    passwordResetTtl: config.accountTokens.passwordResetTtl,
+  });
+  const users = new UsersService(database.db, accountMailer);
+  const account = new AccountService(database.db, accountMailer, tokens, rateStore, {
+    enabled: config.rateLimit.enabled,
+    perAddress: config.rateLimit.accountMailPerIp,
+    windowSeconds: config.rateLimit.accountMailWindowSeconds,
+  });
+  const usersAdmin = new UsersAdminService(database.db, accountMailer);
+  if (config.firstSuperuser) {
+    await users.bootstrapSuperuser(config.firstSuperuser, app.log);
+  }
 
   // --- routes
   const rl = config.rateLimit;
@@ -148,6 +165,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       rl.registerWindowSeconds,
       rl.enabled,
     ),
+    account,
+    admin: usersAdmin,
+    accountMailLimit: (name: string) =>
+      rateLimitGuard(rateStore, name, rl.accountMailPerIp, rl.accountMailWindowSeconds, rl.enabled),
   });
   return app;
 }

@@ -194,7 +194,7 @@ describe('welcome e-mail event (outbox)', () => {
   test('registration writes one mail.welcome outbox row with a complete payload, in the same transaction', async () => {
     const u = await register(t.url);
     const rows = await query<{ type: string; payload: Record<string, unknown>; event_id: string }>(
-      "SELECT type, payload, event_id FROM outbox_events WHERE payload->>'user_id' = $1",
+      "SELECT type, payload, event_id FROM outbox_events WHERE payload->>'user_id' = $1 AND type = 'mail.welcome'",
       [String(u.id)],
     );
     assert.equal(rows.length, 1);
@@ -206,6 +206,12 @@ describe('welcome e-mail event (outbox)', () => {
       email: u.email,
     });
     assert.match(rows[0]!.event_id, /^[0-9a-f-]{36}$/);
+    // Issue 4: the verification mail is a separate event of its own.
+    const verify = await query<{ type: string }>(
+      "SELECT type FROM outbox_events WHERE payload->>'user_id' = $1 AND type = 'mail.verify_email'",
+      [String(u.id)],
+    );
+    assert.equal(verify.length, 1);
   });
 
   test('R3: a registration that fails inside the transaction leaves no user and no outbox row', async () => {

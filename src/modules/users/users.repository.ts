@@ -1,5 +1,13 @@
-import { eq, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import {
+  keysetAfter,
+  keysetOrderBy,
+  likePrefix,
+  type CursorData,
+  type KeysetSort,
+  type SortDirection,
+} from '../../lib/pagination.js';
 import { users, type UserRow } from './users.table.js';
 
 // SQL for users lives here only (style rule 4).
@@ -41,7 +49,13 @@ export const usersRepository = {
 
   async insert(
     db: Executor,
-    values: { username: string; email: string; passwordHash: string; isSuperuser?: boolean },
+    values: {
+      username: string;
+      email: string;
+      passwordHash: string;
+      isSuperuser?: boolean;
+      emailVerifiedAt?: Date;
+    },
   ): Promise<UserRow> {
     const [row] = await db.insert(users).values(values).returning();
     if (row === undefined) {
@@ -53,7 +67,118 @@ export const usersRepository = {
   async updatePasswordHash(db: Executor, id: number, passwordHash: string): Promise<void> {
     await db.update(users).set({ passwordHash }).where(eq(users.id, id));
   },
+
+  /** Locks one user row for the rest of the transaction. */
+  async lockById(tx: Executor, id: number): Promise<UserRow | undefined> {
+    const [row] = await tx.select().from(users).where(eq(users.id, id)).limit(1).for('update');
+    return row;
+  },
+
+  /**
+   * Locks every active superuser, in id order (a fixed order, so two transactions doing
+   * this cannot deadlock), and returns their ids. The second of two concurrent demotions
+   * waits here and then sees the first one's result.
+   */
+  async lockActiveSuperusers(tx: Executor): Promise<number[]> {
+    const rows = await tx
+      .select({ id: users.id })
+      .from(users)
+      .where(and(eq(users.isSuperuser, true), eq(users.isActive, true)))
+      .orderBy(users.id)
+      .for('update');
+    return rows.map((r) => r.id);
+  },
+
+  async update(db: Executor, id: number, patch: UserPatch): Promise<UserRow | undefined> {
+    const [row] = await db.update(users).set(patch).where(eq(users.id, id)).returning();
+    return row;
+  },
+
+  /** Marks the address verified if it is still the user's address (and the user active). */
+  async markEmailVerified(db: Executor, id: number, email: string): Promise<UserRow | undefined> {
+    const [row] = await db
+      .update(users)
+      .set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, now())` })
+      .where(and(eq(users.id, id), eq(users.isActive, true), lowerEq(users.email, email)))
+      .returning();
+    return row;
+  },
+
+  /**
+   * The admin list (P6): keyset pagination over (sort key, id); every filter is served by
+   * an index (see users.table.ts and docs/benchmarks-users.md).
+   */
+  async list(db: Executor, query: UserListQuery): Promise<UserListRow[]> {
+    const sort = userSort(query.orderBy, query.direction);
+    const conds: SQL[] = [];
+    if (query.isActive !== undefined) {
+      conds.push(query.isActive ? sql`${users.isActive}` : sql`NOT ${users.isActive}`);
+    }
+    if (query.isSuperuser !== undefined) {
+      conds.push(query.isSuperuser ? sql`${users.isSuperuser}` : sql`NOT ${users.isSuperuser}`);
+    }
+    if (query.q !== undefined) {
+      const pattern = likePrefix(query.q.toLowerCase());
+      conds.push(
+        sql`(lower(${users.username}) LIKE ${pattern} OR lower(${users.email}) LIKE ${pattern})`,
+      );
+    }
+    const after = keysetAfter(sort, query.cursor);
+    if (after) {
+      conds.push(after);
+    }
+    return db
+      .select({
+        id: users.id,
+        username: users.username,
+        email: users.email,
+        isActive: users.isActive,
+        isSuperuser: users.isSuperuser,
+        emailVerifiedAt: users.emailVerifiedAt,
+        createdAt: users.createdAt,
+        // The sort key with its microseconds, for the cursor (a JS Date keeps milliseconds).
+        createdAtKey: sql<string>`to_char(${users.createdAt} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+      })
+      .from(users)
+      .where(conds.length > 0 ? and(...conds) : undefined)
+      .orderBy(...keysetOrderBy(sort))
+      .limit(query.limit + 1);
+  },
+
+  async findByIds(db: Executor, ids: number[]): Promise<UserRow[]> {
+    return ids.length === 0 ? [] : db.select().from(users).where(inArray(users.id, ids));
+  },
 };
+
+export type UserPatch = Partial<
+  Pick<
+    typeof users.$inferInsert,
+    'username' | 'email' | 'isActive' | 'isSuperuser' | 'passwordHash' | 'emailVerifiedAt'
+  >
+>;
+
+export type UserOrderBy = 'id' | 'created_at';
+
+export interface UserListQuery {
+  limit: number;
+  cursor?: CursorData;
+  orderBy: UserOrderBy;
+  direction: SortDirection;
+  isActive?: boolean;
+  isSuperuser?: boolean;
+  q?: string;
+}
+
+export type UserListRow = Pick<
+  UserRow,
+  'id' | 'username' | 'email' | 'isActive' | 'isSuperuser' | 'emailVerifiedAt' | 'createdAt'
+> & { createdAtKey: string };
+
+function userSort(orderBy: UserOrderBy, direction: SortDirection): KeysetSort {
+  return orderBy === 'id'
+    ? { key: users.id, id: users.id, direction }
+    : { key: users.createdAt, id: users.id, direction, keyType: 'timestamptz' };
+}
 
 /** Postgres unique violation on one of our named constraints, if that is what `err` is. */
 export function uniqueViolation(err: unknown): string | undefined {

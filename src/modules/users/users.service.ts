@@ -4,6 +4,7 @@ import { appendToOutbox } from '../outbox/outbox.writer.js';
 import { hashPassword, isCommonPassword } from '../auth/passwords.js';
 import { uniqueViolation, usersRepository } from './users.repository.js';
 import type { UserRow } from './users.table.js';
+import type { AccountMailer } from './account-mail.js';
 
 export interface RegisterInput {
   username: string;
@@ -12,8 +13,44 @@ export interface RegisterInput {
   password_confirm: string;
 }
 
+/** S3: a common password is a 422 on the named field. */
+export function refuseCommonPassword(password: string, field = 'password'): void {
+  if (isCommonPassword(password)) {
+    throw validationError([
+      {
+        loc: ['body', field],
+        msg: 'This password is too common: it appears in lists of leaked passwords. Choose another one.',
+        type: 'value_error.password_common',
+      },
+    ]);
+  }
+}
+
+/** Maps a unique violation of users to the v1 400s; anything else is rethrown. */
+export function rethrowUserUniqueViolation(err: unknown): never {
+  switch (uniqueViolation(err)) {
+    case 'uq_users_username':
+      throw new DomainError('username_taken');
+    case 'uq_users_email':
+      throw new DomainError('email_taken');
+    default:
+      throw err;
+  }
+}
+
+export interface SuperuserInput {
+  username: string;
+  email: string;
+  password: string;
+}
+
+export type SuperuserOutcome = 'created' | 'promoted' | 'already_superuser';
+
 export class UsersService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly mailer: AccountMailer,
+  ) {}
 
   /**
    * v1 order of checks: username taken, e-mail taken, confirmation differs. The checks are
@@ -21,15 +58,7 @@ export class UsersService {
    * same 400s (never a 500).
    */
   async register(input: RegisterInput): Promise<UserRow> {
-    if (isCommonPassword(input.password)) {
-      throw validationError([
-        {
-          loc: ['body', 'password'],
-          msg: 'This password is too common: it appears in lists of leaked passwords. Choose another one.',
-          type: 'value_error.password_common',
-        },
-      ]);
-    }
+    refuseCommonPassword(input.password);
     const taken = await usersRepository.takenFlags(this.db, input.username, input.email);
     if (taken.username) {
       throw new DomainError('username_taken');
@@ -52,17 +81,85 @@ export class UsersService {
           type: 'mail.welcome',
           payload: { v: 1, user_id: user.id, username: user.username, email: user.email },
         });
+        // A mail of its own (issue 4): the welcome mail stays exactly as v1 had it.
+        await this.mailer.sendVerification(tx, user);
         return user;
       });
     } catch (err) {
-      switch (uniqueViolation(err)) {
-        case 'uq_users_username':
-          throw new DomainError('username_taken');
-        case 'uq_users_email':
-          throw new DomainError('email_taken');
-        default:
-          throw err;
+      rethrowUserUniqueViolation(err);
+    }
+  }
+
+  /**
+   * Creates a superuser, or (with `promote`) makes an existing account one. The existing
+   * account must match both the username and the e-mail; its password is left unchanged.
+   * Operator-created accounts have their address marked verified.
+   */
+  async ensureSuperuser(input: SuperuserInput, promote: boolean): Promise<SuperuserOutcome> {
+    if (input.password.length < 8 || input.password.length > 128) {
+      throw validationError([
+        { loc: ['password'], msg: 'Password must be 8 to 128 characters', type: 'value_error' },
+      ]);
+    }
+    refuseCommonPassword(input.password);
+    const byName = await usersRepository.findByLogin(this.db, input.username);
+    const byEmail = await usersRepository.findByLogin(this.db, input.email);
+    const existing = byName ?? byEmail;
+    if (existing !== undefined) {
+      if (byName?.id !== byEmail?.id) {
+        throw new DomainError(
+          'conflict',
+          'The username and the e-mail address belong to different accounts (or only one exists)',
+        );
       }
+      if (existing.isSuperuser && existing.isActive) {
+        return 'already_superuser';
+      }
+      if (!promote) {
+        throw new DomainError(
+          'conflict',
+          `User "${existing.username}" already exists and is not an active superuser; pass --promote to make it one`,
+        );
+      }
+      await usersRepository.update(this.db, existing.id, { isSuperuser: true, isActive: true });
+      return 'promoted';
+    }
+    const passwordHash = await hashPassword(input.password);
+    try {
+      await usersRepository.insert(this.db, {
+        username: input.username,
+        email: input.email,
+        passwordHash,
+        isSuperuser: true,
+        emailVerifiedAt: new Date(),
+      });
+    } catch (err) {
+      // Two API processes bootstrapping at once: the other one created it.
+      if (uniqueViolation(err) !== undefined) {
+        return this.ensureSuperuser(input, false);
+      }
+      throw err;
+    }
+    return 'created';
+  }
+
+  /**
+   * FIRST_SUPERUSER_* at start-up: idempotent, never promotes an existing ordinary account
+   * (someone could have registered that name first) and never resets a password.
+   */
+  async bootstrapSuperuser(
+    input: SuperuserInput,
+    log: { info(msg: string): void; warn(msg: string): void },
+  ): Promise<void> {
+    try {
+      const outcome = await this.ensureSuperuser(input, false);
+      log.info(`first superuser "${input.username}": ${outcome.replace('_', ' ')}`);
+    } catch (err) {
+      if (err instanceof DomainError) {
+        log.warn(`first superuser "${input.username}" not created: ${err.message}`);
+        return;
+      }
+      throw err;
     }
   }
 }

@@ -1,0 +1,88 @@
+import type { Executor } from '../../db/client.js';
+import { accountTokensRepository, newAccountToken } from '../auth/account-tokens.repository.js';
+import type { AccountTokenPurpose } from '../auth/account-tokens.table.js';
+import { appendToOutbox } from '../outbox/outbox.writer.js';
+
+export interface AccountMailSettings {
+  /** PUBLIC_URL: the base of the links in mails. */
+  publicUrl: string;
+  emailVerificationTtl: number; // seconds
+  passwordResetTtl: number; // seconds
+}
+
+/** The page of the front end that receives each link (`?token=...`). */
+export const LINK_PATHS: Record<AccountTokenPurpose, string> = {
+  verify_email: '/verify-email',
+  password_reset: '/reset-password',
+};
+
+/**
+ * Issues single-use account tokens and schedules the mails that carry them, inside the
+ * caller's transaction (the mail exists if and only if the change commits).
+ */
+export class AccountMailer {
+  constructor(private readonly settings: AccountMailSettings) {}
+
+  ttlOf(purpose: AccountTokenPurpose): number {
+    return purpose === 'verify_email'
+      ? this.settings.emailVerificationTtl
+      : this.settings.passwordResetTtl;
+  }
+
+  expiryOf(purpose: AccountTokenPurpose): Date {
+    return new Date(Date.now() + this.ttlOf(purpose) * 1000);
+  }
+
+  link(purpose: AccountTokenPurpose, token: string): string {
+    const base = this.settings.publicUrl.replace(/\/+$/, '');
+    return `${base}${LINK_PATHS[purpose]}?token=${encodeURIComponent(token)}`;
+  }
+
+  /** A new verification link for the user's current address; older links stop working. */
+  async sendVerification(
+    tx: Executor,
+    user: { id: number; username: string; email: string },
+  ): Promise<void> {
+    const { token, tokenHash } = newAccountToken();
+    const expiresAt = this.expiryOf('verify_email');
+    await accountTokensRepository.invalidateAll(tx, user.id, 'verify_email');
+    await accountTokensRepository.insert(tx, {
+      userId: user.id,
+      purpose: 'verify_email',
+      tokenHash,
+      email: user.email,
+      expiresAt,
+    });
+    await appendToOutbox(tx, {
+      type: 'mail.verify_email',
+      payload: {
+        v: 1,
+        user_id: user.id,
+        username: user.username,
+        email: user.email,
+        link: this.link('verify_email', token),
+        expires_at: expiresAt.toISOString(),
+      },
+    });
+  }
+
+  /** The recovery mail for a token already inserted (see insertForEmail). */
+  async sendPasswordReset(
+    tx: Executor,
+    user: { id: number; username: string; email: string },
+    token: string,
+    expiresAt: Date,
+  ): Promise<void> {
+    await appendToOutbox(tx, {
+      type: 'mail.password_reset',
+      payload: {
+        v: 1,
+        user_id: user.id,
+        username: user.username,
+        email: user.email,
+        link: this.link('password_reset', token),
+        expires_at: expiresAt.toISOString(),
+      },
+    });
+  }
+}
