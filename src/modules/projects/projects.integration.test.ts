@@ -1,0 +1,642 @@
+// Projects: CRUD, the authorization matrix of the project routes (S10), the project status
+// state machine, archival, members, list visibility and filters, domain events.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startTestApp, type TestApp } from '../../../test/helpers/app.js';
+import { request } from '../../../test/helpers/http.js';
+import {
+  applyTo,
+  makeProject,
+  makeUser,
+  outboxOf,
+  type Actor,
+} from '../../../test/helpers/projects.js';
+
+let t: TestApp;
+let superuser: Actor;
+let mentor: Actor;
+let otherMentor: Actor;
+let plain: Actor;
+let applicant: Actor;
+
+type Who = 'anonymous' | 'plain' | 'applicant' | 'otherMentor' | 'mentor' | 'superuser';
+const token = (who: Who): string | undefined =>
+  ({
+    anonymous: undefined,
+    plain: plain.token,
+    applicant: applicant.token,
+    otherMentor: otherMentor.token,
+    mentor: mentor.token,
+    superuser: superuser.token,
+  })[who];
+
+/** Calls the route as each actor in turn (in the given order) and checks every status. */
+async function matrix(
+  method: string,
+  path: string | ((who: Who) => string | Promise<string>),
+  expected: Partial<Record<Who, number>>,
+  json?: unknown | ((who: Who) => unknown),
+) {
+  const got: Partial<Record<Who, number>> = {};
+  const details: string[] = [];
+  for (const who of Object.keys(expected) as Who[]) {
+    const p = typeof path === 'function' ? await path(who) : path;
+    const body = typeof json === 'function' ? (json as (w: Who) => unknown)(who) : json;
+    const res = await request(t.url, method, p, { token: token(who), json: body });
+    got[who] = res.status;
+    if (res.status !== expected[who]) {
+      details.push(`${who}: ${res.status} ${res.text}`);
+    }
+    if (res.status >= 400) {
+      assert.equal(typeof res.body.detail, 'string', `${who}: error body has a detail`);
+    }
+  }
+  assert.deepEqual(got, expected, `${method} ${String(path)}\n${details.join('\n')}`);
+}
+
+async function listIds(tok: string | undefined, query = ''): Promise<number[]> {
+  const ids: number[] = [];
+  let cursor: string | null = null;
+  do {
+    const qs: string = `?limit=100${query}${cursor === null ? '' : `&cursor=${cursor}`}`;
+    const res = await request<{ items: { id: number }[]; next_cursor: string | null }>(
+      t.url,
+      'GET',
+      `/api/v1/projects/${qs}`,
+      { token: tok },
+    );
+    assert.equal(res.status, 200, res.text);
+    ids.push(...res.body.items.map((p) => p.id));
+    cursor = res.body.next_cursor;
+  } while (cursor !== null);
+  return ids;
+}
+
+before(async () => {
+  t = await startTestApp();
+  [superuser, mentor, otherMentor, plain, applicant] = await Promise.all([
+    makeUser(t, { superuser: true }),
+    makeUser(t),
+    makeUser(t),
+    makeUser(t),
+    makeUser(t),
+  ]);
+  await makeProject(t, superuser, { status: 'recruiting', mentors: [otherMentor] });
+});
+after(async () => {
+  await t.close();
+});
+
+describe('POST /api/v1/projects/', () => {
+  test('a superuser creates a draft; 201 with the API fields; project.created in the outbox', async () => {
+    const res = await request(t.url, 'POST', '/api/v1/projects/', {
+      token: superuser.token,
+      json: {
+        title: 'Team board',
+        description: 'A kanban board',
+        repository_url: 'https://example.com/ifd/board',
+        tags: ['TypeScript', 'postgresql', 'typescript'],
+        starts_on: '2027-02-01',
+        ends_on: '2027-05-31',
+        developer_slots: 3,
+        tester_slots: 1,
+      },
+    });
+    assert.equal(res.status, 201, res.text);
+    assert.equal(res.body.title, 'Team board');
+    assert.equal(res.body.status, 'draft');
+    assert.deepEqual(res.body.tags, ['typescript', 'postgresql'], 'lower-cased, deduplicated');
+    assert.equal(res.body.starts_on, '2027-02-01');
+    assert.equal(res.body.ends_on, '2027-05-31');
+    assert.equal(res.body.developer_slots, 3);
+    assert.equal(res.body.tester_slots, 1);
+    assert.equal(res.body.developers_count, 0);
+    assert.equal(res.body.created_by, superuser.id);
+    assert.equal(res.body.is_active, true);
+    const events = await outboxOf<{ v: number; project_id: number; project: { title: string } }>(
+      t,
+      'project.created',
+    );
+    const ev = events.find((e) => e.project_id === res.body.id);
+    assert.ok(ev, 'project.created appended');
+    assert.equal(ev.v, 1);
+    assert.equal(ev.project.title, 'Team board');
+  });
+
+  test('bad input is 422 on the field: unknown field (S11), ends before start, bad URL', async () => {
+    for (const [json, field] of [
+      [{ title: 'x', is_active: false }, 'is_active'],
+      [{ title: 'x', created_by: 1 }, 'created_by'],
+      [{ title: 'x', starts_on: '2027-05-01', ends_on: '2027-01-01' }, 'ends_on'],
+      [{ title: 'x', repository_url: 'javascript:alert(1)' }, 'repository_url'],
+      [{ title: 'x', developer_slots: -1 }, 'developer_slots'],
+      [{ title: '' }, 'title'],
+    ] as const) {
+      const res = await request<{ errors: { loc: string[] }[] }>(
+        t.url,
+        'POST',
+        '/api/v1/projects/',
+        {
+          token: superuser.token,
+          json,
+        },
+      );
+      assert.equal(res.status, 422, `${JSON.stringify(json)}: ${res.text}`);
+      assert.ok(
+        res.body.errors.some((e) => e.loc.includes(field)),
+        `${field} named in ${res.text}`,
+      );
+    }
+  });
+});
+
+describe('authorization matrix (S10)', () => {
+  let recruiting: { id: number };
+  let draft: { id: number };
+  before(async () => {
+    recruiting = await makeProject(t, superuser, { status: 'recruiting', mentors: [mentor] });
+    draft = await makeProject(t, superuser, { status: 'draft', mentors: [mentor] });
+    await applyTo(t, applicant, recruiting.id);
+  });
+
+  test('GET /projects/ answers everyone', async () => {
+    await matrix('GET', '/api/v1/projects/', {
+      anonymous: 200,
+      plain: 200,
+      applicant: 200,
+      otherMentor: 200,
+      mentor: 200,
+      superuser: 200,
+    });
+  });
+
+  test('POST /projects/ is for superusers only', async () => {
+    await matrix(
+      'POST',
+      '/api/v1/projects/',
+      {
+        anonymous: 401,
+        plain: 403,
+        applicant: 403,
+        otherMentor: 403,
+        mentor: 403,
+        superuser: 201,
+      },
+      { title: 'Matrix project' },
+    );
+  });
+
+  test('GET /projects/{id}: a recruiting project is public, a draft only for its mentors and superusers', async () => {
+    await matrix('GET', `/api/v1/projects/${recruiting.id}`, {
+      anonymous: 200,
+      plain: 200,
+      applicant: 200,
+      otherMentor: 200,
+      mentor: 200,
+      superuser: 200,
+    });
+    await matrix('GET', `/api/v1/projects/${draft.id}`, {
+      anonymous: 404,
+      plain: 404,
+      applicant: 404,
+      otherMentor: 404,
+      mentor: 200,
+      superuser: 200,
+    });
+    await matrix('GET', '/api/v1/projects/99999999', { anonymous: 404, superuser: 404 });
+  });
+
+  test('PATCH /projects/{id}: description by its mentors and superusers; title by superusers', async () => {
+    await matrix(
+      'PATCH',
+      `/api/v1/projects/${recruiting.id}`,
+      {
+        anonymous: 401,
+        plain: 403,
+        applicant: 403,
+        otherMentor: 403,
+        mentor: 200,
+        superuser: 200,
+      },
+      (who: Who) => ({ description: `edited by ${who}` }),
+    );
+    await matrix(
+      'PATCH',
+      `/api/v1/projects/${draft.id}`,
+      { anonymous: 401, plain: 404, otherMentor: 404, mentor: 200 },
+      { description: 'draft edited' },
+    );
+    const res = await request(t.url, 'PATCH', `/api/v1/projects/${recruiting.id}`, {
+      token: mentor.token,
+      json: { title: 'Renamed by a mentor' },
+    });
+    assert.equal(res.status, 403);
+    assert.match(String(res.body.detail), /Mentors may change only description and status/);
+    await matrix(
+      'PATCH',
+      `/api/v1/projects/${recruiting.id}`,
+      { superuser: 200 },
+      { title: 'Renamed by a superuser' },
+    );
+    const got = await request(t.url, 'GET', `/api/v1/projects/${recruiting.id}`);
+    assert.equal(got.body.title, 'Renamed by a superuser');
+    assert.equal(got.body.description, 'edited by superuser');
+  });
+
+  test('DELETE /projects/{id} and restore are for superusers only', async () => {
+    const p = await makeProject(t, superuser, { status: 'recruiting', mentors: [mentor] });
+    await matrix('DELETE', `/api/v1/projects/${p.id}`, {
+      anonymous: 401,
+      plain: 403,
+      applicant: 403,
+      otherMentor: 403,
+      mentor: 403,
+      superuser: 204,
+    });
+    await matrix('POST', `/api/v1/projects/${p.id}/restore`, {
+      anonymous: 401,
+      plain: 403,
+      applicant: 403,
+      otherMentor: 403,
+      mentor: 403,
+      superuser: 200,
+    });
+  });
+
+  test('GET /projects/{id}/members follows project visibility', async () => {
+    await matrix('GET', `/api/v1/projects/${recruiting.id}/members`, {
+      anonymous: 200,
+      plain: 200,
+      applicant: 200,
+      otherMentor: 200,
+      mentor: 200,
+      superuser: 200,
+    });
+    await matrix('GET', `/api/v1/projects/${draft.id}/members`, {
+      anonymous: 404,
+      plain: 404,
+      otherMentor: 404,
+      mentor: 200,
+      superuser: 200,
+    });
+  });
+
+  test('POST /projects/{id}/members (appoint a mentor) is for superusers only', async () => {
+    const newcomer = await makeUser(t);
+    await matrix(
+      'POST',
+      `/api/v1/projects/${recruiting.id}/members`,
+      {
+        anonymous: 401,
+        plain: 403,
+        applicant: 403,
+        otherMentor: 403,
+        mentor: 403,
+        superuser: 201,
+      },
+      { user_id: newcomer.id, role: 'mentor' },
+    );
+  });
+
+  test('DELETE /projects/{id}/members/{user_id}: superusers, its mentors (not for mentors), the member', async () => {
+    const p = await makeProject(t, superuser, {
+      status: 'recruiting',
+      mentors: [mentor],
+      developer_slots: 5,
+    });
+    const devs = await Promise.all([makeUser(t), makeUser(t), makeUser(t)]);
+    for (const d of devs) {
+      const appId = await applyTo(t, d, p.id);
+      const res = await request(t.url, 'POST', `/api/v1/applications/${appId}/decision`, {
+        token: mentor.token,
+        json: { status: 'accepted' },
+      });
+      assert.equal(res.status, 200, res.text);
+    }
+    const [d1, d2, d3] = devs as [Actor, Actor, Actor];
+    await matrix('DELETE', `/api/v1/projects/${p.id}/members/${d1.id}`, {
+      anonymous: 401,
+      plain: 403,
+      applicant: 403,
+      otherMentor: 403,
+      mentor: 204,
+    });
+    await matrix('DELETE', `/api/v1/projects/${p.id}/members/${d2.id}`, { superuser: 204 });
+    const self = await request(t.url, 'DELETE', `/api/v1/projects/${p.id}/members/${d3.id}`, {
+      token: d3.token,
+    });
+    assert.equal(self.status, 204, 'a member may leave');
+    const other = await makeUser(t);
+    await request(t.url, 'POST', `/api/v1/projects/${p.id}/members`, {
+      token: superuser.token,
+      json: { user_id: other.id, role: 'mentor' },
+    });
+    const res = await request(t.url, 'DELETE', `/api/v1/projects/${p.id}/members/${other.id}`, {
+      token: mentor.token,
+    });
+    assert.equal(res.status, 403, 'a mentor cannot remove another mentor');
+    await matrix('DELETE', `/api/v1/projects/${p.id}/members/${d1.id}`, { superuser: 404 });
+    const members = await request<{ items: { user_id: number; role: string }[] }>(
+      t.url,
+      'GET',
+      `/api/v1/projects/${p.id}/members`,
+    );
+    assert.deepEqual(
+      members.body.items.map((m) => [m.user_id, m.role]),
+      [
+        [mentor.id, 'mentor'],
+        [other.id, 'mentor'],
+      ],
+    );
+    const removed = await outboxOf<{ project_id: number; user_id: number; role: string }>(
+      t,
+      'member.removed',
+    );
+    assert.equal(removed.filter((e) => e.project_id === p.id).length, 3);
+  });
+
+  test('GET /users/me/projects: 401 anonymous; each user sees their own memberships', async () => {
+    await matrix('GET', '/api/v1/users/me/projects', {
+      anonymous: 401,
+      plain: 200,
+      mentor: 200,
+    });
+    const mine = await request<{ items: { id: number; role: string }[] }>(
+      t.url,
+      'GET',
+      '/api/v1/users/me/projects?limit=100',
+      { token: mentor.token },
+    );
+    const byId = new Map(mine.body.items.map((p) => [p.id, p.role]));
+    assert.equal(byId.get(recruiting.id), 'mentor');
+    assert.equal(byId.get(draft.id), 'mentor');
+    const none = await request<{ items: unknown[] }>(t.url, 'GET', '/api/v1/users/me/projects', {
+      token: plain.token,
+    });
+    assert.deepEqual(none.body.items, []);
+  });
+});
+
+describe('project status state machine', () => {
+  test('forward moves succeed and emit project.status_changed; invalid ones are 409 naming the current status', async () => {
+    const p = await makeProject(t, superuser, { mentors: [mentor] });
+    const patch = (status: string, tok = mentor.token) =>
+      request(t.url, 'PATCH', `/api/v1/projects/${p.id}`, { token: tok, json: { status } });
+
+    let res = await patch('active');
+    assert.equal(res.status, 409, 'draft cannot skip to active');
+    assert.match(String(res.body.detail), /the project is draft/);
+    res = await patch('completed');
+    assert.equal(res.status, 409);
+
+    assert.equal((await patch('recruiting')).status, 200);
+    res = await patch('draft');
+    assert.equal(res.status, 409, 'no way back to draft');
+    assert.match(String(res.body.detail), /from recruiting to draft: the project is recruiting/);
+
+    res = await patch('active');
+    assert.equal(res.status, 200);
+    assert.equal(res.body.status, 'active');
+    res = await patch('completed');
+    assert.equal(res.status, 200);
+
+    for (const to of ['recruiting', 'active', 'draft']) {
+      res = await patch(to, superuser.token);
+      assert.equal(res.status, 409, `completed → ${to}, even for a superuser`);
+      assert.match(String(res.body.detail), /the project is completed \(allowed next: none\)/);
+    }
+    res = await patch('completed');
+    assert.equal(res.status, 200, 'setting the current status again is not a transition');
+
+    const events = (
+      await outboxOf<{ project_id: number; from: string; to: string; actor_id: number; v: number }>(
+        t,
+        'project.status_changed',
+      )
+    ).filter((e) => e.project_id === p.id);
+    assert.deepEqual(
+      events.map((e) => `${e.from}>${e.to}`),
+      ['draft>recruiting', 'recruiting>active', 'active>completed'],
+    );
+    assert.ok(events.every((e) => e.v === 1 && e.actor_id === mentor.id));
+  });
+
+  test('an unknown status is 422', async () => {
+    const p = await makeProject(t, superuser);
+    const res = await request(t.url, 'PATCH', `/api/v1/projects/${p.id}`, {
+      token: superuser.token,
+      json: { status: 'cancelled' },
+    });
+    assert.equal(res.status, 422);
+  });
+
+  test('places cannot drop below the members already in that role (409)', async () => {
+    const p = await makeProject(t, superuser, { status: 'recruiting', mentors: [mentor] });
+    const dev = await makeUser(t);
+    const appId = await applyTo(t, dev, p.id);
+    await request(t.url, 'POST', `/api/v1/applications/${appId}/decision`, {
+      token: mentor.token,
+      json: { status: 'accepted' },
+    });
+    const res = await request(t.url, 'PATCH', `/api/v1/projects/${p.id}`, {
+      token: superuser.token,
+      json: { developer_slots: 0 },
+    });
+    assert.equal(res.status, 409);
+    assert.match(String(res.body.detail), /1 developers are already members/);
+    const ok = await request(t.url, 'PATCH', `/api/v1/projects/${p.id}`, {
+      token: superuser.token,
+      json: { developer_slots: 1 },
+    });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body.developers_count, 1);
+  });
+});
+
+describe('archival', () => {
+  test('an archived project is 404 for everyone but superusers; archiving twice is 409; restore brings it back', async () => {
+    const p = await makeProject(t, superuser, { status: 'recruiting', mentors: [mentor] });
+    assert.equal(
+      (await request(t.url, 'DELETE', `/api/v1/projects/${p.id}`, { token: superuser.token }))
+        .status,
+      204,
+    );
+    const again = await request(t.url, 'DELETE', `/api/v1/projects/${p.id}`, {
+      token: superuser.token,
+    });
+    assert.equal(again.status, 409);
+    assert.equal(again.body.detail, 'Project is already archived');
+    await matrix('GET', `/api/v1/projects/${p.id}`, {
+      anonymous: 404,
+      plain: 404,
+      mentor: 404,
+      superuser: 200,
+    });
+    const edit = await request(t.url, 'PATCH', `/api/v1/projects/${p.id}`, {
+      token: superuser.token,
+      json: { description: 'x' },
+    });
+    assert.equal(edit.status, 409);
+    assert.match(String(edit.body.detail), /archived/);
+    const apply = await request(t.url, 'POST', `/api/v1/projects/${p.id}/applications`, {
+      token: plain.token,
+      json: { role: 'developer', motivation: '' },
+    });
+    assert.equal(apply.status, 404);
+    const restored = await request(t.url, 'POST', `/api/v1/projects/${p.id}/restore`, {
+      token: superuser.token,
+    });
+    assert.equal(restored.status, 200);
+    assert.equal(restored.body.is_active, true);
+    const twice = await request(t.url, 'POST', `/api/v1/projects/${p.id}/restore`, {
+      token: superuser.token,
+    });
+    assert.equal(twice.status, 409);
+    assert.equal((await request(t.url, 'GET', `/api/v1/projects/${p.id}`)).status, 200);
+    const archived = await outboxOf<{ project_id: number }>(t, 'project.archived');
+    const restoredEv = await outboxOf<{ project_id: number }>(t, 'project.restored');
+    assert.equal(archived.filter((e) => e.project_id === p.id).length, 1);
+    assert.equal(restoredEv.filter((e) => e.project_id === p.id).length, 1);
+  });
+});
+
+describe('appointing mentors', () => {
+  test('unknown user 404, already a member 409, archived user 409; member.joined emitted', async () => {
+    const p = await makeProject(t, superuser, { mentors: [mentor] });
+    const appoint = (user_id: number) =>
+      request(t.url, 'POST', `/api/v1/projects/${p.id}/members`, {
+        token: superuser.token,
+        json: { user_id, role: 'mentor' },
+      });
+    assert.equal((await appoint(99999999)).status, 404);
+    const dup = await appoint(mentor.id);
+    assert.equal(dup.status, 409);
+    assert.equal(dup.body.detail, 'User is already a member of this project (as mentor)');
+    const gone = await makeUser(t);
+    await t.database.pool.query('UPDATE users SET is_active = false WHERE id = $1', [gone.id]);
+    assert.equal((await appoint(gone.id)).status, 409);
+    const role = await request(t.url, 'POST', `/api/v1/projects/${p.id}/members`, {
+      token: superuser.token,
+      json: { user_id: plain.id, role: 'developer' },
+    });
+    assert.equal(role.status, 422, 'only mentors are appointed');
+    const joined = (
+      await outboxOf<{ project_id: number; user_id: number; via: string; v: number }>(
+        t,
+        'member.joined',
+      )
+    ).filter((e) => e.project_id === p.id);
+    assert.deepEqual(
+      joined.map((e) => [e.user_id, e.via, e.v]),
+      [[mentor.id, 'appointment', 1]],
+    );
+  });
+});
+
+describe('list visibility and filters', () => {
+  let ids: Record<'draft' | 'recruiting' | 'active' | 'completed' | 'archived', number>;
+  let member: Actor;
+  let draftMentor: Actor;
+  before(async () => {
+    member = await makeUser(t);
+    draftMentor = await makeUser(t);
+    const d = await makeProject(t, superuser, {
+      mentors: [draftMentor],
+      title: 'Visibility draft',
+    });
+    const r = await makeProject(t, superuser, {
+      status: 'recruiting',
+      mentors: [draftMentor],
+      tags: ['rust', 'wasm'],
+      title: 'Rusty recruiting 100%_done',
+    });
+    const a = await makeProject(t, superuser, { status: 'active', tags: ['go'] });
+    const c = await makeProject(t, superuser, { status: 'recruiting', mentors: [mentor] });
+    const appId = await applyTo(t, member, c.id);
+    await request(t.url, 'POST', `/api/v1/applications/${appId}/decision`, {
+      token: mentor.token,
+      json: { status: 'accepted' },
+    });
+    for (const s of ['active', 'completed']) {
+      await request(t.url, 'PATCH', `/api/v1/projects/${c.id}`, {
+        token: mentor.token,
+        json: { status: s },
+      });
+    }
+    const z = await makeProject(t, superuser, { status: 'recruiting', mentors: [draftMentor] });
+    await request(t.url, 'DELETE', `/api/v1/projects/${z.id}`, { token: superuser.token });
+    ids = { draft: d.id, recruiting: r.id, active: a.id, completed: c.id, archived: z.id };
+  });
+
+  const seen = (list: number[]) =>
+    Object.entries(ids)
+      .filter(([, id]) => list.includes(id))
+      .map(([k]) => k)
+      .sort();
+
+  test('anonymous and plain users see recruiting and active projects', async () => {
+    assert.deepEqual(seen(await listIds(undefined)), ['active', 'recruiting']);
+    assert.deepEqual(seen(await listIds(plain.token)), ['active', 'recruiting']);
+  });
+
+  test('a member also sees the (completed) project they belong to', async () => {
+    assert.deepEqual(seen(await listIds(member.token)), ['active', 'completed', 'recruiting']);
+  });
+
+  test('a mentor also sees their draft, never an archived project', async () => {
+    assert.deepEqual(seen(await listIds(draftMentor.token)), ['active', 'draft', 'recruiting']);
+  });
+
+  test('a superuser sees every project; archived ones only with archived=true', async () => {
+    assert.deepEqual(seen(await listIds(superuser.token)), [
+      'active',
+      'completed',
+      'draft',
+      'recruiting',
+    ]);
+    assert.deepEqual(seen(await listIds(superuser.token, '&archived=true')), ['archived']);
+    const denied = await request(t.url, 'GET', '/api/v1/projects/?archived=true', {
+      token: plain.token,
+    });
+    assert.equal(denied.status, 403);
+  });
+
+  test('filters: status, tag (case-insensitive), q (substring, wildcards literal)', async () => {
+    assert.deepEqual(seen(await listIds(superuser.token, '&status=draft')), ['draft']);
+    assert.deepEqual(seen(await listIds(undefined, '&status=draft')), []);
+    assert.deepEqual(seen(await listIds(undefined, '&tag=RUST')), ['recruiting']);
+    assert.deepEqual(seen(await listIds(undefined, '&q=rusty')), ['recruiting']);
+    assert.deepEqual(seen(await listIds(undefined, '&q=100%25_')), ['recruiting']);
+    assert.deepEqual(await listIds(undefined, '&q=%25'), await listIds(undefined, '&q=100%25'));
+    assert.deepEqual(seen(await listIds(undefined, '&q=Visibility')), [], 'draft stays hidden');
+  });
+
+  test('keyset pagination walks every row once, newest first; a bad cursor is 422', async () => {
+    const all = await listIds(superuser.token);
+    const walked: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: { status: number; body: { items: { id: number }[]; next_cursor: string | null } } =
+        await request(
+          t.url,
+          'GET',
+          `/api/v1/projects/?limit=2${cursor === null ? '' : `&cursor=${cursor}`}`,
+          { token: superuser.token },
+        );
+      assert.equal(res.status, 200);
+      assert.ok(res.body.items.length <= 2);
+      walked.push(...res.body.items.map((p) => p.id));
+      cursor = res.body.next_cursor;
+    } while (cursor !== null);
+    assert.deepEqual(walked, all);
+    assert.deepEqual(
+      walked,
+      [...walked].sort((a, b) => b - a),
+    );
+    for (const bad of ['garbage!', Buffer.from('{"o":"x","k":1,"id":1}').toString('base64url')]) {
+      const res = await request(t.url, 'GET', `/api/v1/projects/?cursor=${bad}`);
+      assert.equal(res.status, 422, bad);
+    }
+    assert.equal((await request(t.url, 'GET', '/api/v1/projects/?limit=101')).status, 422);
+  });
+});
