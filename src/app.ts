@@ -10,12 +10,17 @@ import { MemoryRateLimitStore, type RateLimitStore } from './lib/rate-limiter.js
 import errorsPlugin from './plugins/errors.js';
 import { rateLimitGuard } from './plugins/rate-limit.js';
 import swaggerPlugin from './plugins/swagger.js';
+import { authGuards } from './plugins/auth.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import authRoutes from './modules/auth/auth.routes.js';
 import { loadSigningKeys } from './modules/auth/keys.js';
 import { TokenService } from './modules/auth/tokens.js';
 import healthRoutes from './modules/health/health.routes.js';
 import usersRoutes from './modules/users/users.routes.js';
+import applicationsRoutes from './modules/projects/applications.routes.js';
+import { ApplicationsService } from './modules/projects/applications.service.js';
+import projectsRoutes from './modules/projects/projects.routes.js';
+import { ProjectsService } from './modules/projects/projects.service.js';
 import { UsersService } from './modules/users/users.service.js';
 import { AccountMailer } from './modules/users/account-mail.js';
 import { AccountService } from './modules/users/account.service.js';
@@ -151,6 +156,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     await users.bootstrapSuperuser(config.firstSuperuser, app.log);
   }
 
+  const projects = new ProjectsService(database.db);
+  const applications = new ApplicationsService(database.db);
+
   // --- routes
   const rl = config.rateLimit;
   await app.register(healthRoutes, { db: database.db });
@@ -170,5 +178,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     accountMailLimit: (name: string) =>
       rateLimitGuard(rateStore, name, rl.accountMailPerIp, rl.accountMailWindowSeconds, rl.enabled),
   });
+  const guards = authGuards(auth);
+  await app.register(projectsRoutes, { projects, guards });
+  await app.register(applicationsRoutes, { applications, guards });
   return app;
 }
