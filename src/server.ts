@@ -21,6 +21,10 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.shutdownTimeoutMs);
     timer.unref();
+    // Keep-alive connections that go idle after their last in-flight response would hold
+    // server.close() open until the keep-alive timeout: close them as they go idle.
+    const sweeper = setInterval(() => app.server.closeIdleConnections(), 50);
+    sweeper.unref();
     app.close().then(
       () => process.exit(0),
       (err: unknown) => {

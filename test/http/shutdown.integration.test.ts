@@ -1,0 +1,85 @@
+// R13: SIGTERM to the API process: requests in flight finish, the process exits 0 in time.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { after, before, test } from 'node:test';
+import { projectRoot } from '../../src/lib/paths.js';
+import { testKeyPaths } from '../helpers/app.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { newUser } from '../helpers/factories.js';
+import { request } from '../helpers/http.js';
+
+let db: TestDatabase;
+before(async () => {
+  db = await createTestDatabase();
+});
+after(async () => {
+  await db.drop();
+});
+
+test('R13: in-flight registrations complete after SIGTERM and the API exits 0', async () => {
+  const keys = testKeyPaths();
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: projectRoot,
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      PORT: String(port),
+      DATABASE_URL: db.url,
+      JWT_PRIVATE_KEY_PATH: keys.privateKey,
+      JWT_PUBLIC_KEY_PATH: keys.publicKey,
+      RATE_LIMIT_ENABLED: 'false',
+      LOG_LEVEL: 'warn',
+      SHUTDOWN_TIMEOUT_MS: '8000',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const exited = once(child, 'exit') as Promise<[number | null, string | null]>;
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    for (let i = 0; ; i++) {
+      const ok = await fetch(`${base}/health`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
+      if (ok) {
+        break;
+      }
+      assert.ok(i < 300, 'server did not start');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // Registrations take a password hash each (~10+ ms, four at a time on the thread pool):
+    // once the first has answered, the others are still in the server when SIGTERM lands.
+    const bodies = Array.from({ length: 24 }, () => newUser());
+    let answered = 0;
+    const inflight = bodies.map((b) =>
+      request(base, 'POST', '/api/v1/users/', { json: b }).finally(() => (answered += 1)),
+    );
+    await Promise.race(inflight);
+    const answeredBeforeSigterm = answered;
+    child.kill('SIGTERM');
+    const results = await Promise.allSettled(inflight);
+    const [code] = await exited;
+    assert.equal(code, 0, 'exit code 0');
+    const statuses = results.map((r) => (r.status === 'fulfilled' ? r.value.status : 'refused'));
+    // Every request the server accepted got its real answer; none got a 500.
+    assert.ok(!statuses.includes(500), statuses.join(','));
+    const created = statuses.filter((s) => s === 201).length;
+    assert.ok(
+      created > answeredBeforeSigterm,
+      `registrations in flight at SIGTERM completed: ${answeredBeforeSigterm} before, ${statuses.join(',')}`,
+    );
+    // Whatever answered 201 is really in the database (nothing half-done).
+    const check = await import('pg');
+    const client = new check.default.Client({ connectionString: db.url });
+    await client.connect();
+    const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM users');
+    await client.end();
+    assert.equal(Number(rows[0]!.n), created);
+  } finally {
+    if (child.exitCode === null) {
+      child.kill('SIGKILL');
+    }
+  }
+});
