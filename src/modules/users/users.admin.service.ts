@@ -34,6 +34,8 @@ export async function lockOutLastSuperuser(
   }
 }
 
+const ISO_MICROS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
 export interface ListUsersInput {
   limit: number;
   cursor?: string;
@@ -61,7 +63,13 @@ export class UsersAdminService {
   async list(input: ListUsersInput): Promise<{ items: UserListRow[]; nextCursor: string | null }> {
     const order = `${input.order_by}:${input.direction}`;
     const cursor = input.cursor === undefined ? undefined : decodeCursor(input.cursor, order);
-    if (cursor !== undefined && input.order_by === 'created_at' && typeof cursor.k !== 'string') {
+    // The key goes into SQL as a typed value: check its form here, so a crafted cursor is a
+    // 422 rather than a database cast error.
+    const keyOk =
+      input.order_by === 'id'
+        ? cursor?.k === cursor?.id
+        : typeof cursor?.k === 'string' && ISO_MICROS.test(cursor.k);
+    if (cursor !== undefined && !keyOk) {
       throw new DomainError('validation', 'Request data is not correct', {
         errors: [
           { loc: ['query', 'cursor'], msg: 'Cursor is not valid', type: 'value_error.cursor' },
