@@ -1,0 +1,490 @@
+// Applications: who may apply (verified e-mail, recruiting project, one pending application),
+// the authorization matrix of the application routes (S10), the application state machine,
+// the race for the last place, and the outbox messages (domain events and mails).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startTestApp, type TestApp } from '../../../test/helpers/app.js';
+import { request } from '../../../test/helpers/http.js';
+import {
+  applyTo,
+  makeProject,
+  makeUser,
+  outboxOf,
+  type Actor,
+} from '../../../test/helpers/projects.js';
+
+let t: TestApp;
+let superuser: Actor;
+let mentor: Actor;
+let otherMentor: Actor;
+let plain: Actor;
+
+before(async () => {
+  t = await startTestApp();
+  [superuser, mentor, otherMentor, plain] = await Promise.all([
+    makeUser(t, { superuser: true }),
+    makeUser(t),
+    makeUser(t),
+    makeUser(t),
+  ]);
+  await makeProject(t, superuser, { status: 'recruiting', mentors: [otherMentor] });
+});
+after(async () => {
+  await t.close();
+});
+
+const decide = (who: Actor | undefined, id: number, status: string, reason?: string) =>
+  request(t.url, 'POST', `/api/v1/applications/${id}/decision`, {
+    token: who?.token,
+    json: reason === undefined ? { status } : { status, reason },
+  });
+const withdraw = (who: Actor | undefined, id: number) =>
+  request(t.url, 'POST', `/api/v1/applications/${id}/withdraw`, { token: who?.token });
+
+describe('POST /projects/{id}/applications', () => {
+  let project: { id: number; title: string };
+  before(async () => {
+    project = await makeProject(t, superuser, {
+      status: 'recruiting',
+      mentors: [mentor],
+      tester_slots: 0,
+    });
+  });
+
+  test('201 with the application; event and one mail per mentor in the outbox', async () => {
+    const second = await makeUser(t);
+    await request(t.url, 'POST', `/api/v1/projects/${project.id}/members`, {
+      token: superuser.token,
+      json: { user_id: second.id, role: 'mentor' },
+    });
+    const user = await makeUser(t);
+    const res = await request(t.url, 'POST', `/api/v1/projects/${project.id}/applications`, {
+      token: user.token,
+      json: { role: 'developer', motivation: '<b>I love SQL</b>' },
+    });
+    assert.equal(res.status, 201, res.text);
+    assert.equal(res.body.status, 'pending');
+    assert.equal(res.body.role, 'developer');
+    assert.equal(res.body.project_id, project.id);
+    assert.equal(res.body.applicant_id, user.id);
+    assert.equal(res.body.applicant_username, user.username);
+    assert.equal(res.body.motivation, '<b>I love SQL</b>');
+    assert.equal(res.body.decided_by, null);
+    const id = res.body.id as number;
+    const [ev] = (await outboxOf<Record<string, unknown>>(t, 'application.submitted')).filter(
+      (e) => e.application_id === id,
+    );
+    assert.deepEqual(
+      { ...ev, occurred_at: undefined },
+      {
+        v: 1,
+        project_id: project.id,
+        actor_id: user.id,
+        occurred_at: undefined,
+        application_id: id,
+        applicant_id: user.id,
+        applicant_username: user.username,
+        role: 'developer',
+        motivation: '<b>I love SQL</b>',
+        project_title: project.title,
+      },
+    );
+    const mails = (
+      await outboxOf<{ application_id: number; email: string; project_title: string; v: number }>(
+        t,
+        'mail.application_submitted',
+      )
+    ).filter((m) => m.application_id === id);
+    assert.deepEqual(mails.map((m) => m.email).sort(), [mentor.email, second.email].sort());
+    assert.ok(mails.every((m) => m.v === 1 && m.project_title === project.title));
+  });
+
+  test('an unverified e-mail is 403 with a clear detail; nothing is written', async () => {
+    const unverified = await makeUser(t, { verified: false });
+    const res = await request(t.url, 'POST', `/api/v1/projects/${project.id}/applications`, {
+      token: unverified.token,
+      json: { role: 'developer', motivation: '' },
+    });
+    assert.equal(res.status, 403);
+    assert.equal(res.body.detail, 'Verify your e-mail address before applying');
+    const rows = await t.database.pool.query('SELECT 1 FROM applications WHERE applicant_id = $1', [
+      unverified.id,
+    ]);
+    assert.equal(rows.rowCount, 0);
+  });
+
+  test('an archived (inactive) user is 403 User inactive', async () => {
+    const gone = await makeUser(t);
+    await t.database.pool.query('UPDATE users SET is_active = false WHERE id = $1', [gone.id]);
+    const res = await request(t.url, 'POST', `/api/v1/projects/${project.id}/applications`, {
+      token: gone.token,
+      json: { role: 'developer', motivation: '' },
+    });
+    assert.equal(res.status, 403);
+    assert.equal(res.body.detail, 'User inactive');
+  });
+
+  test('a project that is not recruiting is 409 naming its status; a draft is 404', async () => {
+    const active = await makeProject(t, superuser, { status: 'active' });
+    const res = await request(t.url, 'POST', `/api/v1/projects/${active.id}/applications`, {
+      token: plain.token,
+      json: { role: 'developer', motivation: '' },
+    });
+    assert.equal(res.status, 409);
+    assert.equal(res.body.detail, 'Project is not recruiting: it is active');
+    const draft = await makeProject(t, superuser);
+    const hidden = await request(t.url, 'POST', `/api/v1/projects/${draft.id}/applications`, {
+      token: plain.token,
+      json: { role: 'developer', motivation: '' },
+    });
+    assert.equal(hidden.status, 404);
+  });
+
+  test('one pending application per user and project, also under concurrency (409)', async () => {
+    const user = await makeUser(t);
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        request(t.url, 'POST', `/api/v1/projects/${project.id}/applications`, {
+          token: user.token,
+          json: { role: 'developer', motivation: 'me' },
+        }),
+      ),
+    );
+    const statuses = results.map((r) => r.status).sort();
+    assert.deepEqual(statuses, [201, 409, 409, 409, 409, 409]);
+    for (const r of results.filter((x) => x.status === 409)) {
+      assert.equal(r.body.detail, 'You already have a pending application for this project');
+    }
+    // After withdrawing, a new application is allowed (the index is partial: pending only).
+    const first = results.find((r) => r.status === 201)!;
+    assert.equal((await withdraw(user, first.body.id as number)).status, 200);
+    assert.equal((await applyTo(t, user, project.id)) > 0, true);
+  });
+
+  test('members cannot apply; a role without places is 409; bad role is 422', async () => {
+    const res = await request(t.url, 'POST', `/api/v1/projects/${project.id}/applications`, {
+      token: mentor.token,
+      json: { role: 'developer', motivation: '' },
+    });
+    assert.equal(res.status, 409);
+    assert.equal(res.body.detail, 'You are already a member of this project (as mentor)');
+    const tester = await request(t.url, 'POST', `/api/v1/projects/${project.id}/applications`, {
+      token: plain.token,
+      json: { role: 'tester', motivation: '' },
+    });
+    assert.equal(tester.status, 409);
+    assert.equal(tester.body.detail, 'This project has no tester places');
+    const bad = await request(t.url, 'POST', `/api/v1/projects/${project.id}/applications`, {
+      token: plain.token,
+      json: { role: 'mentor', motivation: '' },
+    });
+    assert.equal(bad.status, 422);
+  });
+});
+
+describe('authorization matrix of application routes (S10)', () => {
+  let project: { id: number };
+  let applicant: Actor;
+  let applicantApp: number;
+  before(async () => {
+    project = await makeProject(t, superuser, {
+      status: 'recruiting',
+      mentors: [mentor],
+      developer_slots: 10,
+    });
+    applicant = await makeUser(t);
+    applicantApp = await applyTo(t, applicant, project.id);
+  });
+
+  test('POST /projects/{id}/applications: 401 anonymous; a mentor of another project may apply', async () => {
+    const anon = await request(t.url, 'POST', `/api/v1/projects/${project.id}/applications`, {
+      json: { role: 'developer', motivation: '' },
+    });
+    assert.equal(anon.status, 401);
+    assert.ok((await applyTo(t, otherMentor, project.id)) > 0);
+  });
+
+  test('GET /projects/{id}/applications: its mentors and superusers only', async () => {
+    const appId = applicantApp;
+    const path = `/api/v1/projects/${project.id}/applications`;
+    const expected: [Actor | undefined, number][] = [
+      [undefined, 401],
+      [plain, 403],
+      [applicant, 403],
+      [otherMentor, 403],
+      [mentor, 200],
+      [superuser, 200],
+    ];
+    for (const [who, status] of expected) {
+      const res = await request<{ items: { id: number }[]; detail?: string }>(t.url, 'GET', path, {
+        token: who?.token,
+      });
+      assert.equal(res.status, status, `${who?.username ?? 'anonymous'}: ${res.text}`);
+      if (status === 200) {
+        assert.ok(res.body.items.some((a) => a.id === appId));
+      }
+    }
+    const pending = await request<{ items: { status: string }[] }>(
+      t.url,
+      'GET',
+      `${path}?status=pending`,
+      { token: mentor.token },
+    );
+    assert.ok(pending.body.items.length >= 2);
+    assert.ok(pending.body.items.every((a) => a.status === 'pending'));
+  });
+
+  test('POST /applications/{id}/decision: 401, 404 for strangers, 403 for the applicant, 200 for mentor and superuser', async () => {
+    const a1 = applicantApp;
+    assert.equal((await decide(undefined, a1, 'rejected')).status, 401);
+    assert.equal((await decide(plain, a1, 'rejected')).status, 404);
+    assert.equal((await decide(otherMentor, a1, 'rejected')).status, 404);
+    const own = await decide(applicant, a1, 'accepted');
+    assert.equal(own.status, 403);
+    assert.equal(
+      own.body.detail,
+      "Only the project's mentors and superusers can decide applications",
+    );
+    const ok = await decide(mentor, a1, 'rejected', 'Not this time');
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(ok.body.status, 'rejected');
+    assert.equal(ok.body.decided_by, mentor.id);
+    assert.equal(ok.body.reason, 'Not this time');
+    assert.equal(typeof ok.body.decided_at, 'string');
+    const other = await makeUser(t);
+    const a2 = await applyTo(t, other, project.id);
+    const su = await decide(superuser, a2, 'accepted');
+    assert.equal(su.status, 200, su.text);
+    assert.equal(su.body.decided_by, superuser.id);
+    assert.equal((await decide(mentor, 99999999, 'accepted')).status, 404);
+    // Once decided, the applicant may apply again.
+    assert.ok((await applyTo(t, applicant, project.id, 'tester')) > a1);
+  });
+
+  test('POST /applications/{id}/withdraw: only the applicant (403 for its mentors, 404 for strangers)', async () => {
+    const someone = await makeUser(t);
+    const id = await applyTo(t, someone, project.id);
+    assert.equal((await withdraw(undefined, id)).status, 401);
+    assert.equal((await withdraw(plain, id)).status, 404);
+    assert.equal((await withdraw(otherMentor, id)).status, 404);
+    const m = await withdraw(mentor, id);
+    assert.equal(m.status, 403);
+    assert.equal(m.body.detail, 'Only the applicant can withdraw an application');
+    assert.equal((await withdraw(superuser, id)).status, 403);
+    const ok = await withdraw(someone, id);
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body.status, 'withdrawn');
+    const [ev] = (
+      await outboxOf<{ application_id: number; v: number; applicant_id: number }>(
+        t,
+        'application.withdrawn',
+      )
+    ).filter((e) => e.application_id === id);
+    assert.equal(ev?.v, 1);
+    assert.equal(ev?.applicant_id, someone.id);
+  });
+
+  test('GET /users/me/applications: 401 anonymous; each user sees only their own', async () => {
+    assert.equal((await request(t.url, 'GET', '/api/v1/users/me/applications')).status, 401);
+    const mine = await request<{ items: { applicant_id: number; project_title: string }[] }>(
+      t.url,
+      'GET',
+      '/api/v1/users/me/applications?limit=100',
+      { token: applicant.token },
+    );
+    assert.equal(mine.status, 200);
+    assert.ok(mine.body.items.length >= 2);
+    assert.ok(mine.body.items.every((a) => a.applicant_id === applicant.id));
+    const none = await request<{ items: unknown[] }>(
+      t.url,
+      'GET',
+      '/api/v1/users/me/applications',
+      {
+        token: plain.token,
+      },
+    );
+    assert.deepEqual(none.body.items, []);
+    const rejected = await request<{ items: { status: string }[] }>(
+      t.url,
+      'GET',
+      '/api/v1/users/me/applications?status=rejected',
+      { token: applicant.token },
+    );
+    assert.deepEqual(
+      rejected.body.items.map((a) => a.status),
+      ['rejected'],
+    );
+  });
+});
+
+describe('application state machine', () => {
+  let project: { id: number };
+  before(async () => {
+    project = await makeProject(t, superuser, {
+      status: 'recruiting',
+      mentors: [mentor],
+      developer_slots: 10,
+    });
+  });
+
+  test('accepted is final: it cannot be rejected, withdrawn or accepted again (409 naming the state)', async () => {
+    const u = await makeUser(t);
+    const id = await applyTo(t, u, project.id);
+    const ok = await decide(mentor, id, 'accepted', 'Welcome');
+    assert.equal(ok.status, 200);
+    for (const res of [
+      await decide(mentor, id, 'rejected'),
+      await decide(superuser, id, 'accepted'),
+      await withdraw(u, id),
+    ]) {
+      assert.equal(res.status, 409);
+      assert.match(String(res.body.detail), /it is already accepted/);
+    }
+    const members = await request<{ items: { user_id: number; role: string }[] }>(
+      t.url,
+      'GET',
+      `/api/v1/projects/${project.id}/members`,
+    );
+    assert.ok(members.body.items.some((m) => m.user_id === u.id && m.role === 'developer'));
+    const joined = (
+      await outboxOf<{ user_id: number; via: string; application_id: number }>(t, 'member.joined')
+    ).filter((e) => e.application_id === id);
+    assert.deepEqual(
+      joined.map((e) => [e.user_id, e.via]),
+      [[u.id, 'application']],
+    );
+    const decided = (
+      await outboxOf<{ application_id: number; status: string; reason: string; v: number }>(
+        t,
+        'application.decided',
+      )
+    ).filter((e) => e.application_id === id);
+    assert.deepEqual(
+      decided.map((e) => [e.status, e.reason, e.v]),
+      [['accepted', 'Welcome', 1]],
+    );
+    const mails = (
+      await outboxOf<{ application_id: number; email: string; status: string }>(
+        t,
+        'mail.application_decided',
+      )
+    ).filter((e) => e.application_id === id);
+    assert.deepEqual(
+      mails.map((m) => [m.email, m.status]),
+      [[u.email, 'accepted']],
+    );
+  });
+
+  test('deciding a withdrawn application is 409; withdrawing twice is 409; rejected stays rejected', async () => {
+    const u = await makeUser(t);
+    const id = await applyTo(t, u, project.id);
+    assert.equal((await withdraw(u, id)).status, 200);
+    const res = await decide(mentor, id, 'accepted');
+    assert.equal(res.status, 409);
+    assert.equal(
+      res.body.detail,
+      'Application cannot become accepted: it is already withdrawn; only a pending application can be decided or withdrawn',
+    );
+    assert.equal((await withdraw(u, id)).status, 409);
+    const id2 = await applyTo(t, u, project.id);
+    assert.equal((await decide(mentor, id2, 'rejected')).status, 200);
+    const again = await decide(mentor, id2, 'accepted');
+    assert.equal(again.status, 409);
+    assert.match(String(again.body.detail), /it is already rejected/);
+    const bad = await decide(mentor, id2, 'withdrawn');
+    assert.equal(bad.status, 422, 'a decision is accepted or rejected only');
+  });
+
+  test('accepting into a completed project is 409 naming its status; rejecting still works', async () => {
+    const p = await makeProject(t, superuser, { status: 'recruiting', mentors: [mentor] });
+    const u1 = await makeUser(t);
+    const u2 = await makeUser(t);
+    const a1 = await applyTo(t, u1, p.id);
+    const a2 = await applyTo(t, u2, p.id);
+    for (const s of ['active', 'completed']) {
+      await request(t.url, 'PATCH', `/api/v1/projects/${p.id}`, {
+        token: mentor.token,
+        json: { status: s },
+      });
+    }
+    const res = await decide(mentor, a1, 'accepted');
+    assert.equal(res.status, 409);
+    assert.equal(
+      res.body.detail,
+      'Project is completed; applicants can join only while it is recruiting or active',
+    );
+    assert.equal((await decide(mentor, a2, 'rejected')).status, 200);
+  });
+});
+
+describe('the race for the last place', () => {
+  test('8 concurrent accepts for 1 free place: exactly one 200, seven 409, one member', async () => {
+    const p = await makeProject(t, superuser, {
+      status: 'recruiting',
+      mentors: [mentor],
+      developer_slots: 1,
+    });
+    const applicants = await Promise.all(Array.from({ length: 8 }, () => makeUser(t)));
+    const ids: number[] = [];
+    for (const a of applicants) {
+      ids.push(await applyTo(t, a, p.id));
+    }
+    const results = await Promise.all(ids.map((id) => decide(mentor, id, 'accepted')));
+    const ok = results.filter((r) => r.status === 200);
+    const conflicts = results.filter((r) => r.status === 409);
+    assert.equal(ok.length, 1, results.map((r) => `${r.status} ${r.text}`).join('\n'));
+    assert.equal(conflicts.length, 7);
+    for (const c of conflicts) {
+      assert.equal(c.body.detail, 'No developer place left on this project: 1 of 1 taken');
+    }
+    const count = await t.database.pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM project_members WHERE project_id = $1 AND role = 'developer'",
+      [p.id],
+    );
+    assert.equal(count.rows[0]?.n, 1);
+    const accepted = await t.database.pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM applications WHERE project_id = $1 AND status = 'accepted'",
+      [p.id],
+    );
+    assert.equal(accepted.rows[0]?.n, 1, 'the losers stay pending');
+    const project = await request(t.url, 'GET', `/api/v1/projects/${p.id}`);
+    assert.equal(project.body.developers_count, 1);
+  });
+
+  test('3 places, 8 concurrent accepts by a mentor and a superuser: exactly three join', async () => {
+    const p = await makeProject(t, superuser, {
+      status: 'recruiting',
+      mentors: [mentor],
+      developer_slots: 0,
+      tester_slots: 3,
+    });
+    const applicants = await Promise.all(Array.from({ length: 8 }, () => makeUser(t)));
+    const ids: number[] = [];
+    for (const a of applicants) {
+      ids.push(await applyTo(t, a, p.id, 'tester'));
+    }
+    const results = await Promise.all(
+      ids.map((id, i) => decide(i % 2 === 0 ? mentor : superuser, id, 'accepted')),
+    );
+    assert.deepEqual(results.map((r) => r.status).sort(), [200, 200, 200, 409, 409, 409, 409, 409]);
+    const count = await t.database.pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM project_members WHERE project_id = $1 AND role = 'tester'",
+      [p.id],
+    );
+    assert.equal(count.rows[0]?.n, 3);
+  });
+
+  test('the same application accepted 5 times at once: one 200, four 409', async () => {
+    const p = await makeProject(t, superuser, { status: 'recruiting', mentors: [mentor] });
+    const u = await makeUser(t);
+    const id = await applyTo(t, u, p.id);
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => decide(mentor, id, 'accepted')),
+    );
+    assert.deepEqual(results.map((r) => r.status).sort(), [200, 409, 409, 409, 409]);
+    const joined = (await outboxOf<{ application_id: number }>(t, 'member.joined')).filter(
+      (e) => e.application_id === id,
+    );
+    assert.equal(joined.length, 1, 'one member.joined event');
+  });
+});
