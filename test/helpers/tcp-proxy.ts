@@ -2,17 +2,23 @@
 //   cut()        closes the listener and every connection: new connects get ECONNREFUSED;
 //   stall()      keeps connections open but drops every byte both ways (a confirm never comes);
 //   smtpReply(c) answers new connections as an SMTP server that replies `c` to MAIL FROM;
+//   delay(ms)    forwards every chunk late (a slow server: work stays in flight);
 //   restore()    forwards again (existing broken connections stay closed; clients reconnect).
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
 type Mode =
-  { kind: 'forward' } | { kind: 'stall' } | { kind: 'cut' } | { kind: 'smtp'; reply: string };
+  | { kind: 'forward' }
+  | { kind: 'delay'; ms: number }
+  | { kind: 'stall' }
+  | { kind: 'cut' }
+  | { kind: 'smtp'; reply: string };
 
 export interface TcpProxy {
   port: number;
   url(scheme: string, auth?: string): string;
   cut(): Promise<void>;
   stall(): void;
+  delay(ms: number): void;
   smtpReply(reply: string): void;
   restore(): Promise<void>;
   /** Closes every open connection (clients see a reset) without changing the mode. */
@@ -76,16 +82,16 @@ export async function startTcpProxy(
     track(upstream);
     upstream.on('close', () => client.destroy());
     client.on('close', () => upstream.destroy());
-    client.on('data', (d: Buffer) => {
-      if (mode.kind === 'forward') {
-        upstream.write(d);
+    const pass = (to: Socket) => (d: Buffer) => {
+      const m = mode;
+      if (m.kind === 'forward') {
+        to.write(d);
+      } else if (m.kind === 'delay') {
+        setTimeout(() => to.destroyed || to.write(d), m.ms);
       }
-    });
-    upstream.on('data', (d: Buffer) => {
-      if (mode.kind === 'forward') {
-        client.write(d);
-      }
-    });
+    };
+    client.on('data', pass(upstream));
+    upstream.on('data', pass(client));
   };
 
   const listen = () =>
@@ -133,6 +139,9 @@ export async function startTcpProxy(
     },
     stall() {
       mode = { kind: 'stall' };
+    },
+    delay(ms) {
+      mode = { kind: 'delay', ms };
     },
     smtpReply(reply) {
       mode = { kind: 'smtp', reply };

@@ -97,7 +97,7 @@ export async function startWorkerProcess(
     ['--import', 'tsx', join(projectRoot, 'src/worker.ts'), ...args],
     {
       cwd: projectRoot,
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env, LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

@@ -1,0 +1,142 @@
+// Operator tools for the mail dead-letter queue (`npm run dlq -- list|requeue|purge`). Messages
+// are fetched with basic.get and left unacknowledged while we look at them; closing the channel
+// returns the ones we did not act on to the queue, in order.
+import type { Connection, SyncMessage } from 'rabbitmq-client';
+import type { MailTopology } from './topology.js';
+
+export interface DeadLetter {
+  eventId: string;
+  type: string;
+  reason: string;
+  error: string;
+  attempts: number;
+  deadAt: string;
+  payload: unknown;
+}
+
+function describe(msg: SyncMessage): DeadLetter {
+  const h = msg.headers ?? {};
+  const text = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
+  const body: unknown = msg.body;
+  let payload: unknown = body;
+  if (Buffer.isBuffer(body)) {
+    try {
+      payload = JSON.parse(body.toString()) as unknown;
+    } catch {
+      payload = body.toString();
+    }
+  }
+  return {
+    eventId: msg.messageId ?? '',
+    type: msg.type ?? text(h['x-original-routing-key']),
+    reason: text(h['x-dead-reason']) || 'rejected',
+    error: text(h['x-last-error']),
+    attempts: Number(h['x-attempts'] ?? 0) || 0,
+    deadAt: text(h['x-dead-at']),
+    payload,
+  };
+}
+
+/** Walks up to `limit` dead letters; `act` returns true to acknowledge (remove) one. */
+async function walk(
+  rabbit: Connection,
+  t: MailTopology,
+  limit: number,
+  act: (msg: SyncMessage, d: DeadLetter) => Promise<boolean>,
+): Promise<DeadLetter[]> {
+  const ch = await rabbit.acquire();
+  const seen: DeadLetter[] = [];
+  try {
+    while (seen.length < limit) {
+      const msg = await ch.basicGet({ queue: t.dead });
+      if (msg === undefined) {
+        break;
+      }
+      const d = describe(msg);
+      if (await act(msg, d)) {
+        ch.basicAck({ deliveryTag: msg.deliveryTag });
+        seen.push(d);
+      } else if (act === keep) {
+        seen.push(d);
+      }
+    }
+  } finally {
+    await ch.close(); // unacknowledged messages go back to the queue
+  }
+  return seen;
+}
+
+const keep = () => Promise.resolve(false);
+
+export function listDeadLetters(
+  rabbit: Connection,
+  t: MailTopology,
+  limit = 100,
+): Promise<DeadLetter[]> {
+  return walk(rabbit, t, limit, keep);
+}
+
+/**
+ * Puts dead letters (all, or the one with `eventId`) back into the mail queue with a fresh
+ * attempt count. Sent mails stay deduplicated by event id, so a replay never sends twice.
+ */
+export async function requeueDeadLetters(
+  rabbit: Connection,
+  t: MailTopology,
+  opts: { eventId?: string; limit?: number } = {},
+): Promise<DeadLetter[]> {
+  const pub = rabbit.createPublisher({ confirm: true });
+  try {
+    return await walk(rabbit, t, opts.limit ?? 10_000, async (msg, d) => {
+      if (opts.eventId !== undefined && d.eventId !== opts.eventId) {
+        return false;
+      }
+      const headers: Record<string, unknown> = { ...msg.headers };
+      for (const k of [
+        'x-death',
+        'x-attempts',
+        'x-dead-reason',
+        'x-dead-at',
+        'x-first-death-exchange',
+        'x-first-death-queue',
+        'x-first-death-reason',
+      ]) {
+        delete headers[k];
+      }
+      headers['x-requeued-at'] = new Date().toISOString();
+      await pub.send(
+        {
+          exchange: '',
+          routingKey: t.queue,
+          mandatory: true,
+          durable: true,
+          messageId: msg.messageId,
+          type: msg.type,
+          contentType: msg.contentType,
+          timestamp: msg.timestamp,
+          headers,
+        },
+        Buffer.isBuffer(msg.body) ? msg.body : Buffer.from(JSON.stringify(msg.body)),
+      );
+      return true;
+    });
+  } finally {
+    await pub.close();
+  }
+}
+
+/** Removes dead letters for good (all, or the one with `eventId`). */
+export async function purgeDeadLetters(
+  rabbit: Connection,
+  t: MailTopology,
+  opts: { eventId?: string } = {},
+): Promise<number> {
+  if (opts.eventId === undefined) {
+    const r = await rabbit.queuePurge({ queue: t.dead });
+    return r.messageCount;
+  }
+  const removed = await walk(rabbit, t, 100_000, (_m, d) =>
+    Promise.resolve(d.eventId === opts.eventId),
+  );
+  return removed.length;
+}

@@ -1,0 +1,285 @@
+// The mail worker against real RabbitMQ, PostgreSQL and MailDev, with a TCP proxy in front of
+// SMTP that the test breaks: R7, R8, R9, R13 and the dead-letter tools.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, afterEach, before, describe, test } from 'node:test';
+import pino from 'pino';
+import type { Connection } from 'rabbitmq-client';
+import { startTestApp, type TestApp } from '../../../test/helpers/app.js';
+import { startMailDev, type MailDev } from '../../../test/helpers/maildev.js';
+import { startTcpProxy, type TcpProxy } from '../../../test/helpers/tcp-proxy.js';
+import {
+  adminConnection,
+  deleteTestTopology,
+  eventually,
+  mailTestEnv,
+  messageCount,
+  sleep,
+  startWorkerProcess,
+  type WorkerProcess,
+} from '../../../test/helpers/worker.js';
+import { startWorker, type Worker } from '../../worker.js';
+import { listDeadLetters, purgeDeadLetters, requeueDeadLetters } from './dlq.js';
+import type { MailOutcome } from './mail.consumer.js';
+import { mailTopology, type MailTopology } from './topology.js';
+
+let md: MailDev;
+let smtp: TcpProxy;
+let t: TestApp;
+let env: Record<string, string>;
+let admin: Connection;
+let topo: MailTopology;
+const outcomes: MailOutcome[] = [];
+
+async function enqueue(email: string, payload?: unknown, type = 'mail.welcome'): Promise<string> {
+  const eventId = randomUUID();
+  await t.database.pool.query(
+    'INSERT INTO outbox_events (event_id, type, payload) VALUES ($1, $2, $3)',
+    [eventId, type, JSON.stringify(payload ?? { v: 1, user_id: 1, username: 'mail_test', email })],
+  );
+  return eventId;
+}
+
+const mine = (eventId: string) => outcomes.filter((o) => o.eventId === eventId);
+const address = () => `m_${randomUUID()}@example.com`;
+
+before(async () => {
+  md = await startMailDev();
+  smtp = await startTcpProxy('127.0.0.1', md.smtpPort);
+  env = mailTestEnv({ SMTP_URL: smtp.url('smtp') });
+  t = await startTestApp(env);
+  env.DATABASE_URL = t.testDb.url;
+  topo = mailTopology(t.config);
+  admin = adminConnection();
+});
+
+after(async () => {
+  if (t) {
+    await deleteTestTopology(t.config).catch(() => {});
+  }
+  await admin?.close().catch(() => {});
+  await t?.close().catch(() => {});
+  await smtp?.close().catch(() => {});
+  await md?.close().catch(() => {});
+});
+
+describe('retries and dead letters (in-process worker)', () => {
+  let worker: Worker | undefined;
+  before(async () => {
+    worker = await startWorker(t.config, {
+      log: pino({ level: 'silent' }),
+      onOutcome: (o) => outcomes.push(o),
+    });
+  });
+  after(async () => {
+    await worker?.close();
+  });
+  afterEach(async () => {
+    await smtp.restore();
+  });
+
+  test('R8: SMTP connection refused is retried with exponential backoff, then delivered', async () => {
+    await smtp.cut();
+    const email = address();
+    const eventId = await enqueue(email);
+    const retries = await eventually(
+      async () => {
+        const r = mine(eventId).filter((o) => o.status === 'retry');
+        return r.length >= 2 ? r : undefined;
+      },
+      10_000,
+      'two retries',
+    );
+    await smtp.restore();
+    await md.waitForMail((m) => m.to.some((x) => x.address === email), 10_000);
+    const [first, second] = retries.map((o) => (o.status === 'retry' ? o : null));
+    assert.equal(first?.attempt, 1);
+    assert.equal(second?.attempt, 2);
+    assert.equal(first?.delayMs, 200);
+    assert.equal(second?.delayMs, 400, 'the delay doubles');
+    assert.match(first?.error ?? '', /ECONNREFUSED|connect/i);
+    await sleep(300);
+    assert.equal((await md.to(email)).length, 1);
+    assert.equal(mine(eventId).filter((o) => o.status === 'sent').length, 1);
+  });
+
+  test('R8: SMTP 4xx is temporary: retried, then delivered', async () => {
+    smtp.smtpReply('451 4.3.0 Temporary local problem, try again later');
+    const email = address();
+    const eventId = await enqueue(email);
+    const retry = await eventually(
+      async () => mine(eventId).find((o) => o.status === 'retry'),
+      10_000,
+      'a retry',
+    );
+    assert.match(retry.status === 'retry' ? retry.error : '', /451/);
+    await smtp.restore();
+    await md.waitForMail((m) => m.to.some((x) => x.address === email), 10_000);
+    assert.equal((await md.to(email)).length, 1);
+  });
+
+  test('R9: SMTP 5xx goes to the dead-letter queue at once; visible, and replayable after the fix', async () => {
+    smtp.smtpReply('550 5.1.1 Mailbox unavailable');
+    const email = address();
+    const eventId = await enqueue(email);
+    const dead = await eventually(
+      async () => mine(eventId).find((o) => o.status === 'dead'),
+      10_000,
+      'dead',
+    );
+    assert.equal(dead.status === 'dead' ? dead.reason : '', 'smtp_rejected');
+    assert.equal(mine(eventId).filter((o) => o.status === 'retry').length, 0, 'no retry for a 5xx');
+    const listed = (await listDeadLetters(admin, topo)).find((d) => d.eventId === eventId);
+    assert.equal(listed?.reason, 'smtp_rejected');
+    assert.match(listed?.error ?? '', /550/);
+    assert.equal(listed?.type, 'mail.welcome');
+    assert.equal((listed?.payload as { email?: string } | undefined)?.email, email);
+    assert.ok((await messageCount(admin, topo.dead)) >= 1, 'listing leaves it in the queue');
+
+    await smtp.restore();
+    const requeued = await requeueDeadLetters(admin, topo, { eventId });
+    assert.deepEqual(
+      requeued.map((d) => d.eventId),
+      [eventId],
+    );
+    await md.waitForMail((m) => m.to.some((x) => x.address === email), 10_000);
+    assert.equal(
+      (await listDeadLetters(admin, topo)).filter((d) => d.eventId === eventId).length,
+      0,
+    );
+    // Replaying again never sends twice: the delivery record suppresses it.
+    assert.equal((await md.to(email)).length, 1);
+  });
+
+  test('R9: temporary failures that never end are dead-lettered after MAIL_MAX_ATTEMPTS', async () => {
+    await smtp.cut();
+    const email = address();
+    const eventId = await enqueue(email);
+    const dead = await eventually(
+      async () => mine(eventId).find((o) => o.status === 'dead'),
+      15_000,
+      'dead',
+    );
+    assert.equal(dead.status === 'dead' ? dead.reason : '', 'max_attempts');
+    assert.deepEqual(
+      mine(eventId)
+        .filter((o) => o.status === 'retry')
+        .map((o) => (o.status === 'retry' ? o.attempt : 0)),
+      [1, 2, 3],
+    );
+    const listed = (await listDeadLetters(admin, topo)).find((d) => d.eventId === eventId);
+    assert.equal(listed?.attempts, 4);
+    assert.equal(await purgeDeadLetters(admin, topo, { eventId }), 1);
+    assert.equal(
+      (await listDeadLetters(admin, topo)).filter((d) => d.eventId === eventId).length,
+      0,
+    );
+  });
+
+  test('R9: a malformed job or an unknown mail type is dead-lettered, never dropped or crashed on', async () => {
+    const bad = await enqueue('x', { v: 1, user_id: 'not a number', username: 'a' });
+    const unknown = await enqueue('x', { v: 1 }, 'mail.no_such_template');
+    await eventually(async () => mine(bad).find((o) => o.status === 'dead'), 10_000, 'bad dead');
+    await eventually(
+      async () => mine(unknown).find((o) => o.status === 'dead'),
+      10_000,
+      'unknown dead',
+    );
+    const letters = await listDeadLetters(admin, topo);
+    assert.equal(letters.find((d) => d.eventId === bad)?.reason, 'invalid_payload');
+    assert.match(letters.find((d) => d.eventId === bad)?.error ?? '', /email|user_id/);
+    assert.equal(letters.find((d) => d.eventId === unknown)?.reason, 'unknown_type');
+    await purgeDeadLetters(admin, topo);
+    assert.equal(await messageCount(admin, topo.dead), 0);
+  });
+});
+
+describe('crashes and shutdown (worker in a child process)', () => {
+  let child: WorkerProcess | undefined;
+  let rescue: Worker | undefined;
+  afterEach(async () => {
+    child?.kill('SIGKILL');
+    await rescue?.close();
+    rescue = undefined;
+    await smtp.restore();
+  });
+
+  async function delivered(eventId: string) {
+    await eventually(
+      async () => {
+        const { rows } = await t.database.pool.query(
+          'SELECT published_at FROM outbox_events WHERE event_id = $1 AND published_at IS NOT NULL',
+          [eventId],
+        );
+        return rows.length === 1 && (await messageCount(admin, topo.queue)) === 0;
+      },
+      10_000,
+      'message taken by the worker',
+    );
+  }
+
+  test('R7: the worker killed before sending: the message is redelivered and sent once', async () => {
+    smtp.stall(); // the SMTP greeting never comes: the send stays in flight
+    child = await startWorkerProcess(env);
+    const email = address();
+    const eventId = await enqueue(email);
+    await delivered(eventId);
+    await sleep(300);
+    child.kill('SIGKILL');
+    await child.exited;
+    assert.equal((await md.to(email)).length, 0);
+    await smtp.restore();
+    rescue = await startWorker(t.config, { log: pino({ level: 'silent' }) });
+    await md.waitForMail((m) => m.to.some((x) => x.address === email), 15_000);
+    await sleep(300);
+    assert.equal((await md.to(email)).length, 1);
+  });
+
+  test('R13: SIGTERM finishes the mail in flight, returns unstarted ones to the queue, exits 0', async () => {
+    child = await startWorkerProcess({
+      ...env,
+      MAIL_CONCURRENCY: '1',
+      MAIL_PREFETCH: '5',
+      SHUTDOWN_TIMEOUT_MS: '15000',
+    });
+    smtp.delay(250); // a slow SMTP server: each mail takes seconds
+    const emails = [address(), address(), address()];
+    for (const e of emails) {
+      await enqueue(e);
+    }
+    await eventually(
+      async () => {
+        const { rows } = await t.database.pool.query(
+          'SELECT 1 FROM outbox_events WHERE published_at IS NULL',
+        );
+        return rows.length === 0 && (await messageCount(admin, topo.queue)) === 0;
+      },
+      10_000,
+      'all taken by the worker',
+    );
+    await sleep(300);
+    const started = Date.now();
+    child.kill('SIGTERM');
+    const exit = await child.exited;
+    assert.deepEqual(exit, { code: 0, signal: null }, child.output());
+    assert.ok(Date.now() - started < 15_000);
+    const sentBeforeExit = (await Promise.all(emails.map((e) => md.to(e)))).filter(
+      (l) => l.length === 1,
+    ).length;
+    assert.ok(sentBeforeExit >= 1, 'the mail in flight was finished');
+    assert.equal(
+      await messageCount(admin, topo.queue),
+      3 - sentBeforeExit,
+      'the rest went back to the queue',
+    );
+    await smtp.restore();
+    rescue = await startWorker(t.config, { log: pino({ level: 'silent' }) });
+    for (const e of emails) {
+      await md.waitForMail((m) => m.to.some((x) => x.address === e), 15_000);
+    }
+    await sleep(300);
+    for (const e of emails) {
+      assert.equal((await md.to(e)).length, 1, `exactly one mail to ${e}`);
+    }
+  });
+});
