@@ -1,0 +1,119 @@
+// Issue 5 mails, read from the REAL mails in MailDev (outbox → relay → RabbitMQ → worker →
+// SMTP): every mentor hears of a new application, the applicant of the decision. User input
+// (titles, usernames, motivation, reason) is escaped in the HTML part.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import pino from 'pino';
+import { startTestApp, type TestApp } from '../../../test/helpers/app.js';
+import { request } from '../../../test/helpers/http.js';
+import { startMailDev, type MailDev, type StoredMail } from '../../../test/helpers/maildev.js';
+import { makeProject, makeUser, type Actor } from '../../../test/helpers/projects.js';
+import { deleteTestTopology, mailTestEnv } from '../../../test/helpers/worker.js';
+import { startWorker, type Worker } from '../../worker.js';
+
+const PUBLIC_URL = 'https://app.example.test';
+let md: MailDev;
+let t: TestApp;
+let worker: Worker;
+let superuser: Actor;
+
+before(async () => {
+  md = await startMailDev();
+  t = await startTestApp(mailTestEnv({ SMTP_URL: md.smtpUrl, PUBLIC_URL }));
+  worker = await startWorker(t.config, { log: pino({ level: 'silent' }) });
+  superuser = await makeUser(t, { superuser: true });
+});
+after(async () => {
+  await worker?.close().catch(() => {});
+  if (t) {
+    await deleteTestTopology(t.config).catch(() => {});
+  }
+  await t?.close().catch(() => {});
+  await md?.close().catch(() => {});
+});
+
+const to = (address: string, subject: RegExp) => (m: StoredMail) =>
+  m.to.some((a) => a.address.toLowerCase() === address.toLowerCase()) && subject.test(m.subject);
+
+describe('application mails', () => {
+  test('each mentor is told of a new application; the applicant of the decision', async () => {
+    const [m1, m2, applicant] = await Promise.all([makeUser(t), makeUser(t), makeUser(t)]);
+    const title = 'Board <script>alert(1)</script> & co';
+    const p = await makeProject(t, superuser, { status: 'recruiting', mentors: [m1, m2], title });
+    const motivation = 'I like <b>SQL</b> & "tests"';
+    const applied = await request<{ id: number }>(
+      t.url,
+      'POST',
+      `/api/v1/projects/${p.id}/applications`,
+      { token: applicant.token, json: { role: 'developer', motivation } },
+    );
+    assert.equal(applied.status, 201, applied.text);
+
+    for (const mentor of [m1, m2]) {
+      const mail = await md.waitForMail(to(mentor.email, /^New application for /), 20_000);
+      assert.equal(mail.subject, `New application for ${title}`);
+      assert.match(mail.text ?? '', new RegExp(`Hi ${mentor.username}!`));
+      assert.ok(mail.text?.includes(`${applicant.username} applied for a developer place`));
+      assert.ok(mail.text?.includes(motivation), 'the motivation, as typed, in the text part');
+      assert.ok(
+        mail.text?.includes(`${PUBLIC_URL}/api/v1/projects/${p.id}/applications`),
+        'links to the applications',
+      );
+      const html = mail.html ?? '';
+      assert.ok(!html.includes('<script>'), 'no raw script tag from the title');
+      assert.ok(html.includes('Board &lt;script&gt;alert(1)&lt;/script&gt; &amp; co'));
+      assert.ok(html.includes('I like &lt;b&gt;SQL&lt;/b&gt; &amp; &quot;tests&quot;'));
+    }
+    assert.equal(
+      (await md.to(applicant.email)).filter((m) => /application/i.test(m.subject)).length,
+      0,
+    );
+
+    const reason = 'Great <motivation>!';
+    const decided = await request(
+      t.url,
+      'POST',
+      `/api/v1/applications/${applied.body.id}/decision`,
+      {
+        token: m1.token,
+        json: { status: 'accepted', reason },
+      },
+    );
+    assert.equal(decided.status, 200, decided.text);
+    const mail = await md.waitForMail(to(applicant.email, /^You are in/), 20_000);
+    assert.equal(mail.subject, `You are in: welcome to ${title}!`);
+    assert.ok(mail.text?.includes('was accepted: you are now a developer on the team'));
+    assert.ok(mail.text?.includes(reason));
+    assert.ok((mail.html ?? '').includes('Great &lt;motivation&gt;!'));
+    assert.ok(!(mail.html ?? '').includes('<script>'));
+  });
+
+  test('a rejection tells the applicant, with the reason', async () => {
+    const [mentor, applicant] = await Promise.all([makeUser(t), makeUser(t)]);
+    const p = await makeProject(t, superuser, {
+      status: 'recruiting',
+      mentors: [mentor],
+      title: 'Rejections',
+    });
+    const applied = await request<{ id: number }>(
+      t.url,
+      'POST',
+      `/api/v1/projects/${p.id}/applications`,
+      { token: applicant.token, json: { role: 'tester', motivation: '' } },
+    );
+    assert.equal(applied.status, 201);
+    const res = await request(t.url, 'POST', `/api/v1/applications/${applied.body.id}/decision`, {
+      token: mentor.token,
+      json: { status: 'rejected', reason: 'All places are taken.' },
+    });
+    assert.equal(res.status, 200);
+    const mail = await md.waitForMail(
+      to(applicant.email, /^Your application for Rejections$/),
+      20_000,
+    );
+    assert.ok(mail.text?.includes('was not accepted this time'));
+    assert.ok(mail.text?.includes('All places are taken.'));
+    const mentorMail = await md.waitForMail(to(mentor.email, /^New application for Rejections$/));
+    assert.ok(mentorMail.text?.includes('(no motivation given)'));
+  });
+});
