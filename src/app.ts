@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
+import { SerializerSelector, type SerializerFactory } from '@fastify/fast-json-stringify-compiler';
 import type { Config } from './config.js';
 import { createDatabase, type Database } from './db/client.js';
 import { MemoryRateLimitStore, type RateLimitStore } from './lib/rate-limiter.js';
@@ -51,6 +52,18 @@ export const REDACT_PATHS = [
   '*.amqpUrl',
 ];
 
+/**
+ * Compiled serializers (fast-json-stringify) only for success responses, where the schema
+ * also filters fields (no hash can leak, S11). Error bodies are built by the error handler
+ * from fixed sentences and go through JSON.stringify: compiling one serializer per error
+ * status per route doubled start-up time (P7).
+ */
+const successOnlySerializers: SerializerFactory = (externalSchemas, options) => {
+  const fast = SerializerSelector()(externalSchemas, options);
+  return (route) =>
+    Number(route.httpStatus) >= 400 ? (data: unknown) => JSON.stringify(data) : fast(route);
+};
+
 /** The composition root: infrastructure plugins, then services, then routes (style rule 1). */
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -73,6 +86,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array' } },
     return503OnClosing: true,
+    schemaController: { compilersFactory: { buildSerializer: successOnlySerializers } },
   });
 
   // --- infrastructure

@@ -97,13 +97,13 @@ describe('POST /api/v1/jwt/login/', () => {
     const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const known: number[] = [];
     const unknown: number[] = [];
-    for (let i = 0; i < 7; i++) {
+    for (let i = 0; i < 9; i++) {
       known.push(await time(u.username));
       unknown.push(await time('nobody_' + u.username));
     }
     const ratio = median(unknown) / median(known);
     // Without the dummy hash an unknown user answers in ~1 ms against ~10+ ms.
-    assert.ok(ratio > 0.5 && ratio < 2, `unknown/known time ratio ${ratio.toFixed(2)}`);
+    assert.ok(ratio > 0.33 && ratio < 3, `unknown/known time ratio ${ratio.toFixed(2)}`);
   });
 
   test('403 "User inactive" for an archived user, only after a correct password', async () => {
