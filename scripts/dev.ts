@@ -2,6 +2,10 @@
 // the development database if missing, applies migrations, then runs the API in watch mode
 // with pretty logs. Child processes are listed in `children` and stopped together.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig, readEnv } from '../src/config.js';
 import { ensureDatabase, runMigrations } from '../src/db/migrate.js';
 import { redactUrl } from '../src/lib/redact.js';
@@ -59,3 +63,41 @@ process.on('SIGTERM', () => stop(0));
 const tsx = 'node_modules/.bin/tsx';
 run('api', tsx, ['watch', '--clear-screen=false', 'src/server.ts']);
 console.log(`dev: API on http://${config.host}:${config.port} (docs: /docs)`);
+
+// Mail: MailDev catches every mail unless SMTP_URL points at another server (docs/mail.md).
+const smtp = new URL(config.smtpUrl);
+const localMailDev =
+  ['127.0.0.1', 'localhost'].includes(smtp.hostname) && (smtp.port || '25') === '1025';
+const portInUse = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+if (localMailDev && !(await portInUse(1025))) {
+  const mailDir = join(tmpdir(), 'ifd-dev-maildev');
+  mkdirSync(mailDir, { recursive: true });
+  run('maildev', 'node_modules/.bin/maildev', [
+    '--smtp',
+    '1025',
+    '--web',
+    '1080',
+    '--ip',
+    '127.0.0.1',
+    '--web-ip',
+    '127.0.0.1',
+    '--mail-directory',
+    mailDir,
+    '--silent',
+  ]);
+  console.log(
+    'dev: MailDev on http://127.0.0.1:1080 (SMTP 127.0.0.1:1025): every mail lands there',
+  );
+} else if (localMailDev) {
+  console.log('dev: something already listens on 127.0.0.1:1025; using it as the SMTP server');
+}
+run('worker', tsx, ['watch', '--clear-screen=false', 'src/worker.ts']);
+console.log('dev: worker (outbox relay + mail consumer) running; RabbitMQ must answer at AMQP_URL');

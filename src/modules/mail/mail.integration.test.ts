@@ -194,6 +194,58 @@ describe('retries and dead letters (in-process worker)', () => {
   });
 });
 
+describe('R4: messages waiting in the queue', () => {
+  test('wait as persistent messages in a durable queue while no worker runs, then all arrive once', async () => {
+    const relayOnly = await startWorker(t.config, {
+      roles: ['relay'],
+      log: pino({ level: 'silent' }),
+    });
+    const emails = [address(), address(), address()];
+    try {
+      for (const e of emails) {
+        await enqueue(e);
+      }
+      await eventually(
+        async () => (await messageCount(admin, topo.queue)) === 3,
+        10_000,
+        'three waiting',
+      );
+    } finally {
+      await relayOnly.close();
+    }
+    // What a broker restart keeps: a durable queue (redeclaring it as transient is refused) and
+    // persistent messages (delivery mode 2).
+    await assert.rejects(
+      admin.queueDeclare({ queue: topo.queue, durable: false }),
+      /PRECONDITION_FAILED|inequivalent/,
+    );
+    const ch = await admin.acquire();
+    try {
+      const msg = await ch.basicGet({ queue: topo.queue });
+      assert.equal(msg?.durable, true, 'persistent message');
+    } finally {
+      await ch.close(); // unacked: back to the queue
+    }
+    await eventually(
+      async () => (await messageCount(admin, topo.queue)) === 3,
+      5000,
+      'still three',
+    );
+    const worker = await startWorker(t.config, { roles: ['mail'], log: pino({ level: 'silent' }) });
+    try {
+      for (const e of emails) {
+        await md.waitForMail((m) => m.to.some((x) => x.address === e), 10_000);
+      }
+      await sleep(300);
+      for (const e of emails) {
+        assert.equal((await md.to(e)).length, 1);
+      }
+    } finally {
+      await worker.close();
+    }
+  });
+});
+
 describe('crashes and shutdown (worker in a child process)', () => {
   let child: WorkerProcess | undefined;
   let rescue: Worker | undefined;
