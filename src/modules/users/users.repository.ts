@@ -109,6 +109,11 @@ export const usersRepository = {
    * an index (see users.table.ts and docs/benchmarks-users.md).
    */
   async list(db: Executor, query: UserListQuery): Promise<UserListRow[]> {
+    return usersRepository.listStatement(db, query);
+  },
+
+  /** The list's statement, unexecuted (benchmarks print its EXPLAIN via `.toSQL()`). */
+  listStatement(db: Executor, query: UserListQuery) {
     const sort = userSort(query.orderBy, query.direction);
     const conds: SQL[] = [];
     if (query.isActive !== undefined) {
