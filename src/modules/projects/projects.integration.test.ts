@@ -581,6 +581,12 @@ describe('list visibility and filters', () => {
 
   test('a member also sees the (completed) project they belong to', async () => {
     assert.deepEqual(seen(await listIds(member.token)), ['active', 'completed', 'recruiting']);
+    const res = await request<{
+      items: { id: number; developers_count: number; testers_count: number }[];
+    }>(t.url, 'GET', '/api/v1/projects/?status=completed', { token: member.token });
+    const item = res.body.items.find((p) => p.id === ids.completed);
+    assert.equal(item?.developers_count, 1, 'places taken are counted in the list');
+    assert.equal(item?.testers_count, 0);
   });
 
   test('a mentor also sees their draft, never an archived project', async () => {

@@ -1,5 +1,5 @@
 // SQL for projects and their members lives here only (style rule 4).
-import { and, asc, eq, inArray, not, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, not, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import {
   keysetAfter,
@@ -91,7 +91,14 @@ export const projectsRepository = {
     return row;
   },
 
-  async list(db: Executor, f: ProjectListFilter): Promise<ProjectRow[]> {
+  /**
+   * One round trip per page: the filtered, keyset-limited page as a subquery, then the places
+   * taken counted per page row (LATERAL), so counting never runs for rows outside the page.
+   */
+  async list(
+    db: Executor,
+    f: ProjectListFilter,
+  ): Promise<{ project: ProjectRow; developers: number; testers: number }[]> {
     const where: (SQL | undefined)[] = [
       f.archived ? not(projects.isActive) : eq(projects.isActive, true),
     ];
@@ -115,12 +122,50 @@ export const projectsRepository = {
       where.push(sql`${projects.title} ILIKE ${likeSubstring(f.q)}`);
     }
     where.push(keysetAfter(PROJECT_SORT, f.cursor));
-    return db
+    const page = db
       .select()
       .from(projects)
       .where(and(...where))
       .orderBy(...keysetOrderBy(PROJECT_SORT))
-      .limit(f.limit + 1);
+      .limit(f.limit + 1)
+      .as('page');
+    const places = db
+      .select({
+        developers:
+          sql<number>`count(*) FILTER (WHERE ${projectMembers.role} = 'developer')::int`.as(
+            'developers',
+          ),
+        testers: sql<number>`count(*) FILTER (WHERE ${projectMembers.role} = 'tester')::int`.as(
+          'testers',
+        ),
+      })
+      .from(projectMembers)
+      .where(eq(projectMembers.projectId, page.id))
+      .as('places');
+    return db
+      .select({
+        project: {
+          id: page.id,
+          title: page.title,
+          description: page.description,
+          repositoryUrl: page.repositoryUrl,
+          tags: page.tags,
+          status: page.status,
+          startsOn: page.startsOn,
+          endsOn: page.endsOn,
+          developerSlots: page.developerSlots,
+          testerSlots: page.testerSlots,
+          createdBy: page.createdBy,
+          isActive: page.isActive,
+          createdAt: page.createdAt,
+          updatedAt: page.updatedAt,
+        },
+        developers: places.developers,
+        testers: places.testers,
+      })
+      .from(page)
+      .leftJoinLateral(places, sql`true`)
+      .orderBy(desc(page.id));
   },
 
   /** Places taken per project and role, for a page of projects (one grouped query). */

@@ -125,13 +125,12 @@ export class ProjectsService {
       limit: query.limit,
       cursor: query.cursor === undefined ? undefined : decodeCursor(query.cursor, PROJECTS_ORDER),
     });
-    const page = toPage(rows, query.limit, PROJECTS_ORDER, (p) => ({ k: p.id, id: p.id }));
-    const places = await projectsRepository.placesTaken(
-      this.db,
-      page.items.map((p) => p.id),
-    );
+    const page = toPage(rows, query.limit, PROJECTS_ORDER, (r) => ({
+      k: r.project.id,
+      id: r.project.id,
+    }));
     return {
-      items: page.items.map((p) => toProject(p, places.get(p.id))),
+      items: page.items.map((r) => toProject(r.project, r)),
       next_cursor: page.nextCursor,
     };
   }
