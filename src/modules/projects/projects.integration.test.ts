@@ -613,8 +613,10 @@ describe('list visibility and filters', () => {
     assert.deepEqual(seen(await listIds(undefined, '&tag=RUST')), ['recruiting']);
     assert.deepEqual(seen(await listIds(undefined, '&q=rusty')), ['recruiting']);
     assert.deepEqual(seen(await listIds(undefined, '&q=100%25_')), ['recruiting']);
-    assert.deepEqual(await listIds(undefined, '&q=%25'), await listIds(undefined, '&q=100%25'));
+    assert.deepEqual(await listIds(undefined, '&q=%25%25%25'), []);
     assert.deepEqual(seen(await listIds(undefined, '&q=Visibility')), [], 'draft stays hidden');
+    const short = await request(t.url, 'GET', '/api/v1/projects/?q=ru');
+    assert.equal(short.status, 422, 'q needs 3 characters');
   });
 
   test('keyset pagination walks every row once, newest first; a bad cursor is 422', async () => {

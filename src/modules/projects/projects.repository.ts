@@ -102,6 +102,13 @@ export const projectsRepository = {
     const where: (SQL | undefined)[] = [
       f.archived ? not(projects.isActive) : eq(projects.isActive, true),
     ];
+    if (
+      f.viewer.kind === 'anonymous' &&
+      f.status !== undefined &&
+      !f.publicStatuses.includes(f.status)
+    ) {
+      return []; // nothing to find: spare the index walk over every draft
+    }
     if (f.viewer.kind !== 'superuser') {
       const pub = inArray(projects.status, [...f.publicStatuses]);
       where.push(

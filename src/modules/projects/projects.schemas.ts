@@ -136,9 +136,11 @@ export const ProjectListQuery = Type.Object(
     tag: Type.Optional(Type.String({ minLength: 1, maxLength: 40, examples: ['typescript'] })),
     q: Type.Optional(
       Type.String({
-        minLength: 1,
+        minLength: 3,
         maxLength: 100,
-        description: 'Case-insensitive substring of the title.',
+        description:
+          'Case-insensitive substring of the title, at least 3 characters (so that the ' +
+          'trigram index always answers it).',
         examples: ['board'],
       }),
     ),
