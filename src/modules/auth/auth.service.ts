@@ -130,7 +130,7 @@ export class AuthService {
   /** Resource routes: a valid access token of an existing, active user. */
   async authenticate(accessToken: string): Promise<UserRow> {
     const claims = await this.tokens.verify(accessToken, 'access');
-    const user = await usersRepository.findById(this.db, Number(claims.sub));
+    const user = await usersRepository.findByIdPrepared(this.db, Number(claims.sub));
     if (user === undefined) {
       throw new DomainError('invalid_token');
     }

@@ -1,5 +1,5 @@
 import { and, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
-import type { Executor } from '../../db/client.js';
+import type { Db, Executor } from '../../db/client.js';
 import {
   keysetAfter,
   keysetOrderBy,
@@ -15,9 +15,33 @@ import { users, type UserRow } from './users.table.js';
 const lowerEq = (col: typeof users.username | typeof users.email, value: string) =>
   sql`lower(${col}) = lower(${value})`;
 
+const preparedById = new WeakMap<Db, ReturnType<typeof prepareById>>();
+function prepareById(db: Db) {
+  return db
+    .select()
+    .from(users)
+    .where(eq(users.id, sql.placeholder('id')))
+    .limit(1)
+    .prepare('users_find_by_id');
+}
+
 export const usersRepository = {
   async findById(db: Executor, id: number): Promise<UserRow | undefined> {
     const [row] = await db.select().from(users).where(eq(users.id, id)).limit(1);
+    return row;
+  },
+
+  /**
+   * The per-request lookup behind every authenticated route (P1): a named prepared
+   * statement, so neither drizzle nor PostgreSQL plans the query again on each request.
+   */
+  async findByIdPrepared(db: Db, id: number): Promise<UserRow | undefined> {
+    let stmt = preparedById.get(db);
+    if (stmt === undefined) {
+      stmt = prepareById(db);
+      preparedById.set(db, stmt);
+    }
+    const [row] = await stmt.execute({ id });
     return row;
   },
 
