@@ -1,230 +1,635 @@
 // P5: the mail pipeline, outbox rows → relay → RabbitMQ → worker → SMTP → MailDev, on
-// loopback. Exports runMailBench() for `npm run bench`; `tsx bench/mail.ts` runs it alone.
-// Latency of one mail = MailDev's receive time − the outbox insert's commit time.
-import { spawn } from 'node:child_process';
+// loopback. Exports runMailBench() for `npm run bench`; `npx tsx bench/mail.ts` runs it alone
+// (`-- --phases sustained,at50 --worker inproc --set MAIL_CONCURRENCY=64 --rate 500`).
+//
+// How it measures, so that measuring does not slow what it measures:
+// - The worker runs in its own process (as `npm run worker` does), unless `--worker inproc`.
+// - Latency of one mail = the .eml file's mtime in MailDev's own mail directory (MailDev
+//   writes it while receiving, before it answers 250) − the moment the bench issued the
+//   outbox INSERT (or the registration request). MailDev's `time` field is useless here: it
+//   is the mail's Date header, which has a resolution of one second.
+// - Progress is counted with a readdir of that folder every 250 ms; MailDev's REST API is
+//   only used to empty it between phases. Headers are read from the files once per phase.
+// - Each phase reports on its own (errors included); one failing phase does not lose the
+//   others. Every wait is bounded, the whole run stays under ~4 minutes.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import pg from 'pg';
 import pino from 'pino';
 import { projectRoot } from '../src/lib/paths.js';
 import { startWorker, type Worker } from '../src/worker.js';
 import { testConfig, testKeyPaths } from '../test/helpers/app.js';
-import { createTestDatabase } from '../test/helpers/database.js';
+import { createTestDatabase, type TestDatabase } from '../test/helpers/database.js';
 import { freePort, startMailDev, type MailDev } from '../test/helpers/maildev.js';
-import { deleteTestTopology, mailTestEnv, sleep } from '../test/helpers/worker.js';
+import {
+  deleteTestTopology,
+  mailTestEnv,
+  sleep,
+  startWorkerProcess,
+  type WorkerProcess,
+} from '../test/helpers/worker.js';
 
-export interface RateResult {
-  targetPerSecond: number;
+export interface PhaseResult {
+  phase: string;
+  /** Every expected mail arrived and nothing failed. */
+  ok: boolean;
+  /** The exception that ended the phase early, if any. */
+  error?: string;
+  targetPerSecond?: number;
+  /** Outbox rows inserted or registrations attempted. */
+  items: number;
+  itemErrors: number;
+  firstItemError?: string;
+  expectedMails: number;
   mails: number;
+  missing: number;
+  /** First item issued → last mail stored. */
+  seconds: number;
   achievedPerSecond: number;
   p50Ms: number;
+  p90Ms: number;
   p99Ms: number;
+  maxMs: number;
+  /** CPU seconds used during the phase (Linux /proc), by process; `machine` = all processes. */
+  cpuSeconds?: Record<string, number>;
+  /** Transactions committed in the bench database during the phase (pg_stat_database). */
+  dbCommits?: number;
 }
 
 export interface MailBenchResult {
-  sustained: RateResult;
-  at50: RateResult;
-  registrationAt50: RateResult;
-  backlog: { rows: number; seconds: number; perSecond: number };
+  conditions: {
+    loadAvgBefore: number[];
+    loadAvgAfter: number[];
+    worker: 'process' | 'inproc';
+    settings: Record<string, string>;
+  };
+  phases: PhaseResult[];
 }
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0
-    ? NaN
-    : (s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN);
+export interface MailBenchOptions {
+  /** Which phases to run (default: all, in this order). */
+  phases?: Array<'sustained' | 'at50' | 'registration' | 'backlog'>;
+  sustainedRate?: number;
+  seconds?: number;
+  backlog?: number;
+  /** Worker in a child process (default, like `npm run worker`) or in the bench process. */
+  worker?: 'process' | 'inproc';
+  /** Extra worker environment (e.g. MAIL_CONCURRENCY) to compare settings. */
+  env?: Record<string, string>;
+  /** Node arguments for the worker process (e.g. --cpu-prof). */
+  workerNodeArgs?: string[];
+  log?: (line: string) => void;
+}
+
+/** Worker settings the benchmark runs with unless overridden. */
+export const BENCH_WORKER_ENV: Record<string, string> = {
+  MAIL_PREFETCH: '200',
+  MAIL_CONCURRENCY: '64',
+  SMTP_POOL_SIZE: '8',
+  MAIL_RATE_PER_SECOND: '100000',
+  OUTBOX_BATCH_SIZE: '200',
+  OUTBOX_POLL_MS: '1000',
+  LOG_LEVEL: 'warn',
 };
 
-async function arrivals(md: MailDev, prefix: string): Promise<Map<string, number>> {
-  const all = await md.all();
-  const m = new Map<string, number>();
-  for (const mail of all) {
-    const to = mail.to[0]?.address ?? '';
-    if (to.startsWith(prefix)) {
-      m.set(to, new Date(mail.time).getTime());
+const PHASE_WAIT_MS = 30_000;
+const BACKLOG_WAIT_MS = 60_000;
+
+const pct = (sorted: number[], p: number) =>
+  sorted.length === 0
+    ? NaN
+    : (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN);
+
+const errText = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 300);
+
+/** CPU ticks (1/100 s) per process group, read from /proc; empty where /proc is missing. */
+type CpuSnapshot = Map<string, number>;
+const cpuPids: { worker?: number; maildev?: number; api?: number } = {};
+
+let commitsOf: () => Promise<number> = () => Promise.resolve(NaN);
+/** Backends connected to the bench database (the rest of PostgreSQL serves other work). */
+let backendsOf: () => Promise<Set<number>> = () => Promise.resolve(new Set());
+
+async function cpuSnapshot(): Promise<CpuSnapshot> {
+  const snap: CpuSnapshot = new Map();
+  snap.set('commits', await commitsOf().catch(() => NaN));
+  const ours = await backendsOf().catch(() => new Set<number>());
+  let pids: string[];
+  try {
+    pids = (await readdir('/proc')).filter((n) => /^\d+$/.test(n));
+  } catch {
+    return snap;
+  }
+  await mapLimit(pids, 16, async (pid) => {
+    try {
+      const st = await readFile(`/proc/${pid}/stat`, 'utf8');
+      const close = st.lastIndexOf(')');
+      const comm = st.slice(st.indexOf('(') + 1, close);
+      const f = st.slice(close + 2).split(' ');
+      const ticks = Number(f[11]) + Number(f[12]); // utime + stime
+      const n = Number(pid);
+      const group =
+        n === process.pid
+          ? 'bench'
+          : n === cpuPids.worker
+            ? 'worker'
+            : n === cpuPids.maildev
+              ? 'maildev'
+              : n === cpuPids.api
+                ? 'api'
+                : comm === 'postgres'
+                  ? ours.has(n)
+                    ? 'postgres'
+                    : 'postgres(other)'
+                  : comm.startsWith('beam')
+                    ? 'rabbitmq'
+                    : `pid:${pid}`;
+      snap.set(group, (snap.get(group) ?? 0) + ticks);
+    } catch {
+      // exited meanwhile
+    }
+  });
+  return snap;
+}
+
+function cpuDelta(a: CpuSnapshot, b: CpuSnapshot): Record<string, number> | undefined {
+  if (a.size === 0 || b.size === 0) {
+    return undefined;
+  }
+  const out: Record<string, number> = {};
+  let machine = 0;
+  let others = 0;
+  for (const [k, v] of b) {
+    if (k === 'commits') {
+      continue;
+    }
+    const d = Math.max(0, v - (a.get(k) ?? 0)); // a process started meanwhile counts whole
+    machine += d;
+    if (k.startsWith('pid:')) {
+      others += d;
+    } else {
+      out[k] = d / 100;
     }
   }
-  return m;
+  out.others = others / 100;
+  out.machine = machine / 100;
+  return out;
 }
 
-async function waitCount(md: MailDev, n: number, timeoutMs: number): Promise<void> {
+interface Stored {
+  to: string;
+  type: string;
+  at: number;
+}
+
+async function countStored(dir: string): Promise<number> {
+  return (await readdir(dir)).filter((n) => n.endsWith('.eml')).length;
+}
+
+async function mapLimit<T, R>(xs: T[], limit: number, fn: (x: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(xs.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, xs.length) }, async () => {
+      while (next < xs.length) {
+        const i = next++;
+        out[i] = await fn(xs[i] as T);
+      }
+    }),
+  );
+  return out;
+}
+
+/** Recipient, event type and store time (file mtime) of every mail in MailDev's folder. */
+async function readStored(dir: string): Promise<Stored[]> {
+  const names = (await readdir(dir)).filter((n) => n.endsWith('.eml'));
+  const rows = await mapLimit(names, 32, async (name): Promise<Stored | null> => {
+    const path = join(dir, name);
+    try {
+      const [st, fh] = await Promise.all([stat(path), open(path, 'r')]);
+      try {
+        const buf = Buffer.alloc(4096);
+        const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+        const head =
+          buf
+            .subarray(0, bytesRead)
+            .toString('utf8')
+            .split(/\r?\n\r?\n/)[0] ?? '';
+        const to = /^To:\s*(?:[^\n<]*<)?([^\s<>,]+@[^\s<>,]+)/im.exec(head)?.[1] ?? '';
+        const type = /^X-IFD-Event-Type:\s*(\S+)/im.exec(head)?.[1] ?? '';
+        return { to: to.toLowerCase(), type, at: st.mtimeMs };
+      } finally {
+        await fh.close();
+      }
+    } catch {
+      return null; // deleted meanwhile
+    }
+  });
+  return rows.filter((r): r is Stored => r !== null);
+}
+
+async function waitStored(dir: string, n: number, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
-  while ((await md.count()) < n && Date.now() < until) {
-    await sleep(200);
+  while ((await countStored(dir)) < n && Date.now() < until) {
+    await sleep(250);
+  }
+  await sleep(150); // the last files finish writing
+}
+
+/** Empties MailDev (API and folder) and waits until the folder is empty. */
+async function clearMailDev(md: MailDev): Promise<void> {
+  await md.clear();
+  const until = Date.now() + 5000;
+  while ((await countStored(md.dir)) > 0 && Date.now() < until) {
+    await sleep(50);
   }
 }
 
-/** Inserts rows at `rate`/s for `seconds`, one committed statement per tick. */
+function summarise(
+  base: Omit<
+    PhaseResult,
+    | 'ok'
+    | 'mails'
+    | 'missing'
+    | 'seconds'
+    | 'achievedPerSecond'
+    | 'p50Ms'
+    | 'p90Ms'
+    | 'p99Ms'
+    | 'maxMs'
+  >,
+  stored: Stored[],
+  issuedAt: Map<string, number>,
+  start: number,
+): PhaseResult {
+  const lat: number[] = [];
+  let last = start;
+  for (const m of stored) {
+    const s = issuedAt.get(m.to);
+    if (s !== undefined) {
+      lat.push(Math.max(0, m.at - s));
+      last = Math.max(last, m.at);
+    }
+  }
+  lat.sort((a, b) => a - b);
+  const secs = (last - start) / 1000;
+  const r = (x: number) => Math.round(x * 10) / 10;
+  return {
+    ...base,
+    ok: base.error === undefined && base.itemErrors === 0 && lat.length >= base.expectedMails,
+    mails: lat.length,
+    missing: Math.max(0, base.expectedMails - lat.length),
+    seconds: Math.round(secs * 100) / 100,
+    achievedPerSecond: secs > 0 ? Math.round(lat.length / secs) : 0,
+    p50Ms: r(pct(lat, 50)),
+    p90Ms: r(pct(lat, 90)),
+    p99Ms: r(pct(lat, 99)),
+    maxMs: r(lat[lat.length - 1] ?? NaN),
+  };
+}
+
+/** Issues `rate` items per second for `seconds`, then waits for their mails. Never throws. */
 async function paced(
-  pool: pg.Pool,
   md: MailDev,
+  phase: string,
   tag: string,
   rate: number,
   seconds: number,
-  insert: (email: string) => Promise<void>,
-): Promise<RateResult> {
-  const before = await md.count();
-  const total = rate * seconds;
-  const sentAt = new Map<string, number>();
-  const started = performance.now();
-  const t0 = Date.now();
-  const inflight: Promise<void>[] = [];
-  for (let i = 0; i < total; i += 1) {
-    const due = (i / rate) * 1000;
-    const wait = due - (performance.now() - started);
-    if (wait > 1) {
-      await sleep(wait);
+  mailsPerItem: number,
+  item: (email: string) => Promise<void>,
+): Promise<PhaseResult> {
+  const total = Math.round(rate * seconds);
+  const issuedAt = new Map<string, number>();
+  let itemErrors = 0;
+  let firstItemError: string | undefined;
+  let error: string | undefined;
+  await clearMailDev(md).catch(() => {});
+  const cpu0 = await cpuSnapshot();
+  const start = Date.now();
+  try {
+    const t0 = performance.now();
+    const inflight: Promise<void>[] = [];
+    for (let i = 0; i < total; i += 1) {
+      const wait = (i / rate) * 1000 - (performance.now() - t0);
+      if (wait > 1) {
+        await sleep(wait);
+      }
+      const email = `${tag}_${i}@bench.example`;
+      issuedAt.set(email, Date.now());
+      inflight.push(
+        item(email).catch((err: unknown) => {
+          itemErrors += 1;
+          firstItemError ??= errText(err);
+          issuedAt.delete(email);
+        }),
+      );
     }
-    const email = `${tag}_${i}@bench.example`;
-    inflight.push(
-      insert(email).then(() => {
-        sentAt.set(email, Date.now());
-      }),
-    );
+    await Promise.all(inflight);
+    await waitStored(md.dir, issuedAt.size * mailsPerItem, PHASE_WAIT_MS);
+  } catch (err) {
+    error = errText(err);
   }
-  await Promise.all(inflight);
-  await waitCount(md, before + total, 60_000);
-  const got = await arrivals(md, `${tag}_`);
-  const lat: number[] = [];
-  let last = t0;
-  for (const [email, at] of got) {
-    const s = sentAt.get(email);
-    if (s !== undefined) {
-      lat.push(Math.max(0, at - s));
-      last = Math.max(last, at);
-    }
+  await sleep(600); // statistics are flushed at most every 500 ms
+  const cpu1 = await cpuSnapshot();
+  const cpu = cpuDelta(cpu0, cpu1);
+  let stored: Stored[] = [];
+  try {
+    stored = (await readStored(md.dir)).filter((m) => m.to.startsWith(`${tag}_`));
+  } catch (err) {
+    error ??= `reading MailDev's folder: ${errText(err)}`;
   }
-  void pool;
+  return summarise(
+    {
+      phase,
+      ...(error !== undefined ? { error } : {}),
+      targetPerSecond: rate,
+      items: total,
+      itemErrors,
+      ...(firstItemError !== undefined ? { firstItemError } : {}),
+      expectedMails: issuedAt.size * mailsPerItem,
+      ...(cpu !== undefined ? { cpuSeconds: cpu } : {}),
+      ...commitsBetween(cpu0, cpu1),
+    },
+    stored,
+    issuedAt,
+    start,
+  );
+}
+
+function commitsBetween(a: CpuSnapshot, b: CpuSnapshot): { dbCommits?: number } {
+  const d = (b.get('commits') ?? NaN) - (a.get('commits') ?? NaN);
+  return Number.isFinite(d) ? { dbCommits: d } : {};
+}
+
+function failedPhase(phase: string, err: unknown): PhaseResult {
   return {
-    targetPerSecond: rate,
-    mails: got.size,
-    achievedPerSecond: Math.round(got.size / ((last - t0) / 1000)),
-    p50Ms: pct(lat, 50),
-    p99Ms: pct(lat, 99),
+    phase,
+    ok: false,
+    error: errText(err),
+    items: 0,
+    itemErrors: 0,
+    expectedMails: 0,
+    mails: 0,
+    missing: 0,
+    seconds: 0,
+    achievedPerSecond: 0,
+    p50Ms: NaN,
+    p90Ms: NaN,
+    p99Ms: NaN,
+    maxMs: NaN,
   };
 }
 
-export async function runMailBench(
-  opts: { sustainedRate?: number; seconds?: number; backlog?: number } = {},
-): Promise<MailBenchResult> {
+async function startApi(env: Record<string, string>): Promise<{ url: string; stop(): void }> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(projectRoot, 'src/server.ts')],
+    {
+      cwd: projectRoot,
+      env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  cpuPids.api = child.pid;
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+    }
+  };
+  const until = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(`API exited at start: ${stderr}`);
+    }
+    const up = await fetch(`${url}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (up) {
+      return { url, stop };
+    }
+    if (Date.now() > until) {
+      stop();
+      throw new Error(`API did not answer within 30 s: ${stderr}`);
+    }
+    await sleep(100);
+  }
+}
+
+export async function runMailBench(opts: MailBenchOptions = {}): Promise<MailBenchResult> {
+  const phases = new Set(opts.phases ?? ['sustained', 'at50', 'registration', 'backlog']);
   const sustainedRate = opts.sustainedRate ?? 500;
   const seconds = opts.seconds ?? 6;
   const backlogRows = opts.backlog ?? 10_000;
-  const md = await startMailDev();
-  const db = await createTestDatabase();
-  const env = mailTestEnv({
-    SMTP_URL: md.smtpUrl,
-    MAIL_PREFETCH: '200',
-    MAIL_CONCURRENCY: '32',
-    SMTP_POOL_SIZE: '8',
-    MAIL_RATE_PER_SECOND: '100000',
-    DATABASE_POOL_SIZE: '20',
-    OUTBOX_POLL_MS: '1000',
-    LOG_LEVEL: 'warn',
-  });
-  const config = testConfig(db.url, env);
-  const pool = new pg.Pool({ connectionString: db.url, max: 20 });
-  let worker: Worker | undefined = await startWorker(config, { log: pino({ level: 'warn' }) });
-  const insertRow = async (email: string) => {
-    await pool.query(`INSERT INTO outbox_events (type, payload) VALUES ('mail.welcome', $1)`, [
-      JSON.stringify({ v: 1, user_id: 1, username: email.split('@')[0], email }),
-    ]);
+  const mode = opts.worker ?? 'process';
+  const log = opts.log ?? ((line: string) => console.error(line));
+  const settings = { ...BENCH_WORKER_ENV, ...opts.env };
+  const loadAvgBefore = loadavg().map((x) => Math.round(x * 100) / 100);
+  const results: PhaseResult[] = [];
+  const record = (r: PhaseResult) => {
+    results.push(r);
+    log(`mail bench: ${JSON.stringify(r)}`);
   };
-  let server: ReturnType<typeof spawn> | undefined;
+
+  let md: MailDev | undefined;
+  let db: TestDatabase | undefined;
+  let pool: pg.Pool | undefined;
+  let inproc: Worker | undefined;
+  let child: WorkerProcess | undefined;
+  let env: Record<string, string> | undefined;
   try {
-    await paced(pool, md, 'warm', 100, 1, insertRow);
-    const sustained = await paced(pool, md, 'sus', sustainedRate, seconds, insertRow);
-    const at50 = await paced(pool, md, 'r50', 50, seconds, insertRow);
-
-    // Registration → mail: the API in its own process (tsx), rate limits off.
-    const port = await freePort();
+    md = await startMailDev();
+    cpuPids.maildev = md.pid;
+    db = await createTestDatabase();
     const keys = testKeyPaths();
-    server = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'src/server.ts')], {
-      cwd: projectRoot,
-      env: {
-        PATH: process.env.PATH ?? '',
-        ...env,
-        NODE_ENV: 'test',
-        DATABASE_URL: db.url,
-        PORT: String(port),
-        JWT_PRIVATE_KEY_PATH: keys.privateKey,
-        JWT_PUBLIC_KEY_PATH: keys.publicKey,
-        RATE_LIMIT_ENABLED: 'false',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: 'ignore',
-    });
-    const base = `http://127.0.0.1:${port}`;
-    for (let i = 0; i < 200; i += 1) {
-      if (
-        await fetch(`${base}/health`).then(
-          (r) => r.ok,
-          () => false,
-        )
-      ) {
-        break;
-      }
-      await sleep(100);
-    }
-    const registrationAt50 = await paced(pool, md, 'reg', 50, seconds, async (email) => {
-      const username = email.split('@')[0] ?? 'x';
-      const password = `bench password ${username}`;
-      const res = await fetch(`${base}/api/v1/users/`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username, email, password, password_confirm: password }),
-      });
-      if (res.status !== 201) {
-        throw new Error(`register: ${res.status}`);
-      }
-    });
-    server.kill('SIGTERM');
-    server = undefined;
-
-    // Backlog: rows written while no worker runs, then drained.
-    await worker.close();
-    worker = undefined;
-    await md.clear();
-    await pool.query(
-      `INSERT INTO outbox_events (type, payload)
-       SELECT 'mail.welcome', jsonb_build_object('v', 1, 'user_id', 1, 'username', 'b' || g, 'email', 'bl_' || g || '@bench.example')
-         FROM generate_series(1, $1) g`,
-      [backlogRows],
-    );
-    const t0 = performance.now();
-    worker = await startWorker(config, { log: pino({ level: 'warn' }) });
-    await waitCount(md, backlogRows, 120_000);
-    const secs = (performance.now() - t0) / 1000;
-    return {
-      sustained,
-      at50,
-      registrationAt50,
-      backlog: {
-        rows: await md.count(),
-        seconds: Math.round(secs * 100) / 100,
-        perSecond: Math.round(backlogRows / secs),
-      },
+    env = {
+      ...mailTestEnv({ SMTP_URL: md.smtpUrl, ...settings }),
+      NODE_ENV: 'test',
+      DATABASE_URL: db.url,
+      JWT_PRIVATE_KEY_PATH: keys.privateKey,
+      JWT_PUBLIC_KEY_PATH: keys.publicKey,
+      RATE_LIMIT_ENABLED: 'false',
     };
-  } finally {
-    server?.kill('SIGTERM');
-    await worker?.close().catch(() => {});
-    await pool.end();
-    await deleteTestTopology(config).catch(() => {});
-    await db.drop().catch(() => {});
-    await md.close();
+    pool = new pg.Pool({ connectionString: db.url, max: 20 });
+    const statsPool = pool;
+    backendsOf = async () =>
+      new Set(
+        (
+          await statsPool.query<{ pid: number }>(
+            `SELECT pid FROM pg_stat_activity WHERE datname = current_database()`,
+          )
+        ).rows.map((r) => r.pid),
+      );
+    commitsOf = async () =>
+      Number(
+        (
+          await statsPool.query<{ n: string }>(
+            `SELECT pg_stat_get_db_xact_commit(oid) AS n FROM pg_database WHERE datname = current_database()`,
+          )
+        ).rows[0]?.n,
+      );
+    if (mode === 'inproc') {
+      inproc = await startWorker(testConfig(db.url, env), {
+        log: pino({ level: settings.LOG_LEVEL ?? 'warn' }),
+      });
+    } else {
+      child = await startWorkerProcess(env, [], opts.workerNodeArgs ?? []);
+      cpuPids.worker = child.child.pid;
+    }
+  } catch (err) {
+    record(failedPhase('setup', err));
   }
+
+  const p = pool;
+  const m = md;
+  if (p !== undefined && m !== undefined && env !== undefined && results.length === 0) {
+    const insertRow = async (email: string) => {
+      await p.query(`INSERT INTO outbox_events (type, payload) VALUES ('mail.welcome', $1)`, [
+        JSON.stringify({ v: 1, user_id: 1, username: email.split('@')[0], email }),
+      ]);
+    };
+    await paced(m, 'warm-up', 'warm', 100, 1, 1, insertRow); // warms pools and JIT
+    if (phases.has('sustained')) {
+      record(await paced(m, 'sustained', 'sus', sustainedRate, seconds, 1, insertRow));
+    }
+    if (phases.has('at50')) {
+      record(await paced(m, 'at50', 'r50', 50, seconds, 1, insertRow));
+    }
+    if (phases.has('registration')) {
+      // Registration → mails: the API in its own process, rate limits off. Each
+      // registration commits two outbox rows (welcome and address verification).
+      let api: { url: string; stop(): void } | undefined;
+      try {
+        api = await startApi({ ...env, LOG_LEVEL: 'warn' });
+        const base = api.url;
+        record(
+          await paced(m, 'registration', 'reg', 50, seconds, 2, async (email) => {
+            const username = email.split('@')[0] ?? 'x';
+            const password = `bench password ${username}`;
+            const res = await fetch(`${base}/api/v1/users/`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ username, email, password, password_confirm: password }),
+            });
+            if (res.status !== 201) {
+              throw new Error(`register: ${res.status} ${(await res.text()).slice(0, 200)}`);
+            }
+          }),
+        );
+      } catch (err) {
+        record(failedPhase('registration', err));
+      } finally {
+        api?.stop();
+      }
+    }
+    if (phases.has('backlog')) {
+      // 10,000 rows committed at once while the worker idles: the relay is woken by the
+      // commit's NOTIFY and drains them. Time = commit → last mail stored.
+      let error: string | undefined;
+      const issuedAt = new Map<string, number>();
+      let start = Date.now();
+      let cpu: Record<string, number> | undefined;
+      try {
+        await clearMailDev(m);
+        const cpu0 = await cpuSnapshot();
+        await p.query(
+          `INSERT INTO outbox_events (type, payload)
+           SELECT 'mail.welcome', jsonb_build_object('v', 1, 'user_id', 1, 'username', 'bl_' || g, 'email', 'bl_' || g || '@bench.example')
+             FROM generate_series(0, $1::int - 1) g`,
+          [backlogRows],
+        );
+        start = Date.now();
+        for (let i = 0; i < backlogRows; i += 1) {
+          issuedAt.set(`bl_${i}@bench.example`, start);
+        }
+        await waitStored(m.dir, backlogRows, BACKLOG_WAIT_MS);
+        cpu = cpuDelta(cpu0, await cpuSnapshot());
+      } catch (err) {
+        error = errText(err);
+      }
+      const stored = await readStored(m.dir).catch(() => [] as Stored[]);
+      record(
+        summarise(
+          {
+            phase: 'backlog',
+            ...(error !== undefined ? { error } : {}),
+            items: backlogRows,
+            itemErrors: 0,
+            expectedMails: backlogRows,
+            ...(cpu !== undefined ? { cpuSeconds: cpu } : {}),
+          },
+          stored.filter((s) => s.to.startsWith('bl_')),
+          issuedAt,
+          start,
+        ),
+      );
+    }
+  }
+
+  await inproc?.close().catch(() => {});
+  if (child !== undefined) {
+    child.kill('SIGTERM');
+    await Promise.race([child.exited, sleep(10_000)]);
+    child.kill('SIGKILL');
+  }
+  await pool?.end().catch(() => {});
+  if (db !== undefined && env !== undefined) {
+    await deleteTestTopology(testConfig(db.url, env)).catch(() => {});
+  }
+  await db?.drop().catch(() => {});
+  await md?.close().catch(() => {});
+  return {
+    conditions: {
+      loadAvgBefore,
+      loadAvgAfter: loadavg().map((x) => Math.round(x * 100) / 100),
+      worker: mode,
+      settings,
+    },
+    phases: results,
+  };
 }
 
 const entry = process.argv[1];
 if (entry !== undefined && import.meta.url === pathToFileURL(entry).href) {
-  runMailBench().then(
+  const { values } = parseArgs({
+    options: {
+      phases: { type: 'string' },
+      worker: { type: 'string', default: 'process' },
+      rate: { type: 'string', default: '500' },
+      seconds: { type: 'string', default: '6' },
+      backlog: { type: 'string', default: '10000' },
+      set: { type: 'string', multiple: true, default: [] },
+      'cpu-prof': { type: 'string' },
+    },
+  });
+  const env = Object.fromEntries(
+    values.set.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
+  const profDir = values['cpu-prof'];
+  runMailBench({
+    phases: values.phases?.split(',') as MailBenchOptions['phases'],
+    worker: values.worker === 'inproc' ? 'inproc' : 'process',
+    sustainedRate: Number(values.rate),
+    seconds: Number(values.seconds),
+    backlog: Number(values.backlog),
+    env,
+    workerNodeArgs: profDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
+  }).then(
     (r) => {
       console.log(JSON.stringify(r, null, 2));
-      process.exit(0);
+      process.exit(r.phases.every((ph) => ph.ok) ? 0 : 1);
     },
     (err: unknown) => {
       console.error(err);
-      process.exit(1);
+      process.exit(2);
     },
   );
 }

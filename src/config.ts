@@ -52,6 +52,8 @@ export interface Config {
     concurrency: number;
     /** Pooled SMTP connections per worker. */
     smtpPoolSize: number;
+    /** Most mails sharing one mail_deliveries transaction (group commit). */
+    batchSize: number;
   };
   outbox: {
     /** Fallback poll of the relay besides LISTEN/NOTIFY. */
@@ -244,6 +246,7 @@ export function loadConfig(env: Env = readEnv()): Config {
       rateLimitPerSecond: r.int('MAIL_RATE_PER_SECOND', 1000, 1, 100_000),
       concurrency: r.int('MAIL_CONCURRENCY', 16, 1, 1000),
       smtpPoolSize: r.int('SMTP_POOL_SIZE', 5, 1, 100),
+      batchSize: r.int('MAIL_BATCH_SIZE', 50, 1, 1000),
     },
     outbox: {
       pollMs: r.int('OUTBOX_POLL_MS', 1000, 10, 600_000),

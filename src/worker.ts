@@ -87,6 +87,7 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
       context: { publicUrl: config.publicUrl.replace(/\/+$/, '') },
       prefetch: config.mail.prefetch,
       concurrency: config.mail.concurrency,
+      batchSize: config.mail.batchSize,
       ratePerSecond: config.mail.rateLimitPerSecond,
       log,
       onOutcome: opts.onOutcome,

@@ -38,6 +38,10 @@ export interface MailDev {
   webPort: number;
   smtpUrl: string;
   webUrl: string;
+  /** MailDev's own mail directory: one `<id>.eml` file per stored mail (benchmarks read it). */
+  dir: string;
+  /** Process id of MailDev (benchmarks account its CPU time). */
+  pid: number | undefined;
   all(): Promise<StoredMail[]>;
   /** Total stored and the newest summaries (cheap: no bodies). */
   summary(limit?: number): Promise<{ total: number; items: MailSummary[] }>;
@@ -140,6 +144,8 @@ export async function startMailDev(): Promise<MailDev> {
     webPort,
     smtpUrl: `smtp://127.0.0.1:${smtpPort}`,
     webUrl,
+    dir,
+    pid: child.pid,
     all,
     summary,
     count,

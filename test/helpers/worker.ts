@@ -91,10 +91,11 @@ export interface WorkerProcess {
 export async function startWorkerProcess(
   env: Record<string, string>,
   args: string[] = [],
+  nodeArgs: string[] = [],
 ): Promise<WorkerProcess> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(projectRoot, 'src/worker.ts'), ...args],
+    [...nodeArgs, '--import', 'tsx', join(projectRoot, 'src/worker.ts'), ...args],
     {
       cwd: projectRoot,
       env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env, LOG_LEVEL: 'info' },

@@ -1,27 +1,121 @@
-// The idempotent-consumer record (mail_deliveries). The worker inserts the event id in a
-// transaction before sending and commits after the SMTP server accepted the mail: a duplicate
-// of the same event waits on that row lock and then sees it, so it is never sent twice
-// (R5); a failed send rolls the row back so the retry can send.
+// The idempotent-consumer record (mail_deliveries). The worker inserts the event ids of a batch
+// in a transaction before sending and commits after the SMTP server accepted the mails: a
+// duplicate of the same event waits on that row lock and then sees it, so it is never sent
+// twice (R5); a failed send deletes its row in the same transaction (as if never claimed) so
+// the retry can send. See delivery-batcher.ts and ADR 0004.
 import type pg from 'pg';
 
+export interface DeliveryClaim {
+  /** Lower-case event id (uuid). */
+  eventId: string;
+  type: string;
+  recipient: string;
+}
+
+/** `ARRAY[...]::<type>[]` of escaped literals, for the one-round-trip statements below. */
+function literalArray(client: pg.ClientBase, values: string[], type: string): string {
+  return values.length === 0
+    ? `'{}'::${type}[]`
+    : `ARRAY[${values.map((v) => client.escapeLiteral(v)).join(',')}]::${type}[]`;
+}
+
 export const deliveriesRepository = {
-  /** Claims the event id; false when it was sent already (a duplicate). */
-  async claim(
-    client: pg.ClientBase,
-    d: { eventId: string; type: string; recipient: string },
-  ): Promise<boolean> {
-    const res = await client.query(
-      `INSERT INTO mail_deliveries (event_id, type, recipient) VALUES ($1, $2, $3)
-       ON CONFLICT (event_id) DO NOTHING`,
-      [d.eventId, d.type, d.recipient.slice(0, 320)],
-    );
-    return res.rowCount === 1;
+  /**
+   * BEGIN and claimMany in one round trip (a simple-protocol query, so the values travel as
+   * escaped literals). Returns the ids claimed now.
+   */
+  async beginAndClaimMany(client: pg.ClientBase, claims: DeliveryClaim[]): Promise<Set<string>> {
+    const results = (await client.query(
+      `BEGIN;
+       INSERT INTO mail_deliveries (event_id, type, recipient)
+       SELECT c.event_id, c.type, c.recipient
+         FROM unnest(${literalArray(
+           client,
+           claims.map((c) => c.eventId),
+           'uuid',
+         )}, ${literalArray(
+           client,
+           claims.map((c) => c.type.slice(0, 100)),
+           'text',
+         )}, ${literalArray(
+           client,
+           claims.map((c) => c.recipient.slice(0, 320)),
+           'text',
+         )}) AS c(event_id, type, recipient)
+        ORDER BY c.event_id
+       ON CONFLICT (event_id) DO NOTHING
+       RETURNING event_id`,
+    )) as unknown as Array<pg.QueryResult<{ event_id: string }>>;
+    return new Set((results[1]?.rows ?? []).map((r) => String(r.event_id).toLowerCase()));
   },
 
-  async markSent(client: pg.ClientBase, eventId: string, smtpMessageId: string): Promise<void> {
+  /** settle() and COMMIT in one round trip. */
+  async settleAndCommit(
+    client: pg.ClientBase,
+    sent: Array<{ eventId: string; smtpMessageId: string }>,
+    failedIds: string[],
+  ): Promise<void> {
+    if (sent.length === 0 && failedIds.length === 0) {
+      await client.query('COMMIT');
+      return;
+    }
     await client.query(
-      `UPDATE mail_deliveries SET smtp_message_id = $2, sent_at = now() WHERE event_id = $1`,
-      [eventId, smtpMessageId],
+      `WITH released AS (
+         DELETE FROM mail_deliveries WHERE event_id = ANY(${literalArray(client, failedIds, 'uuid')})
+       )
+       UPDATE mail_deliveries d
+          SET smtp_message_id = s.smtp_message_id
+         FROM unnest(${literalArray(
+           client,
+           sent.map((x) => x.eventId),
+           'uuid',
+         )}, ${literalArray(
+           client,
+           sent.map((x) => x.smtpMessageId),
+           'text',
+         )}) AS s(event_id, smtp_message_id)
+        WHERE d.event_id = s.event_id;
+       COMMIT`,
+    );
+  },
+
+  /**
+   * Claims the event ids in one statement (in id order, so concurrent batches lock alike);
+   * returns the ids claimed now. An id missing from the result was sent already.
+   */
+  async claimMany(client: pg.ClientBase, claims: DeliveryClaim[]): Promise<Set<string>> {
+    const res = await client.query<{ event_id: string }>(
+      `INSERT INTO mail_deliveries (event_id, type, recipient)
+       SELECT c.event_id, c.type, c.recipient
+         FROM unnest($1::uuid[], $2::text[], $3::text[]) AS c(event_id, type, recipient)
+        ORDER BY c.event_id
+       ON CONFLICT (event_id) DO NOTHING
+       RETURNING event_id`,
+      [
+        claims.map((c) => c.eventId),
+        claims.map((c) => c.type.slice(0, 100)),
+        claims.map((c) => c.recipient.slice(0, 320)),
+      ],
+    );
+    return new Set(res.rows.map((r) => String(r.event_id).toLowerCase()));
+  },
+
+  /** Records the SMTP ids of sent mails and releases the claims of failed ones (same tx). */
+  async settle(
+    client: pg.ClientBase,
+    sent: Array<{ eventId: string; smtpMessageId: string }>,
+    failedIds: string[],
+  ): Promise<void> {
+    if (sent.length === 0 && failedIds.length === 0) {
+      return;
+    }
+    await client.query(
+      `WITH released AS (DELETE FROM mail_deliveries WHERE event_id = ANY($3::uuid[]))
+       UPDATE mail_deliveries d
+          SET smtp_message_id = s.smtp_message_id
+         FROM unnest($1::uuid[], $2::text[]) AS s(event_id, smtp_message_id)
+        WHERE d.event_id = s.event_id`,
+      [sent.map((s) => s.eventId), sent.map((s) => s.smtpMessageId), failedIds],
     );
   },
 

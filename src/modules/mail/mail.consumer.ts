@@ -1,6 +1,7 @@
 // The mail worker's consumer (issue 3): manual acks, prefetch, a bounded number of mails in
 // flight. For each message: validate and render, claim the event id in mail_deliveries, send by
-// SMTP, commit the claim, then ack. Temporary failures go to a TTL retry queue that
+// SMTP, commit the claim, then ack (claims of mails in flight together share a transaction:
+// delivery-batcher.ts). Temporary failures go to a TTL retry queue that
 // dead-letters back into the mail queue; permanent ones (SMTP 5xx, bad payload, unknown type)
 // and exhausted retries go to <queue>.dead with the reason in headers. Nothing is dropped.
 import type pg from 'pg';
@@ -12,7 +13,7 @@ import {
   type Consumer,
   type Publisher,
 } from 'rabbitmq-client';
-import { deliveriesRepository } from './deliveries.repository.js';
+import { DeliveryBatcher } from './delivery-batcher.js';
 import { composeMail } from './registry.js';
 import { classifySendError, type MailSender } from './smtp.js';
 import type { MailContext } from './template.js';
@@ -38,7 +39,10 @@ export interface MailConsumerOptions {
   from: string;
   context: MailContext;
   prefetch: number;
+  /** Mails in flight at once (at most `prefetch`). */
   concurrency: number;
+  /** Most mails sharing one mail_deliveries transaction. */
+  batchSize: number;
   ratePerSecond: number;
   log: Logger;
   /** Observes every outcome (tests, metrics). */
@@ -103,9 +107,16 @@ export class MailConsumer {
   private consumer: Consumer | null = null;
   private readonly publisher: Publisher;
   private readonly limiter: RateLimiter;
+  private readonly batcher: DeliveryBatcher;
 
   constructor(private readonly o: MailConsumerOptions) {
     this.limiter = new RateLimiter(o.ratePerSecond);
+    const inFlight = Math.min(o.concurrency, o.prefetch);
+    this.batcher = new DeliveryBatcher(
+      o.pool,
+      o.batchSize,
+      Math.max(2, Math.ceil(inFlight / o.batchSize)),
+    );
     this.publisher = o.rabbit.createPublisher({
       confirm: true,
       maxAttempts: 2,
@@ -176,24 +187,14 @@ export class MailConsumer {
     const mail = composed.mail;
     const attempt = previousAttempts(msg, this.o.topology) + 1;
 
-    let client: pg.PoolClient;
-    try {
-      client = await this.o.pool.connect();
-    } catch (err) {
-      return this.retryOrDead(msg, eventId, attempt, `database: ${errorText(err)}`);
-    }
-    let broken = false;
-    try {
-      await client.query('BEGIN');
-      // Waits while another worker holds the same event id; false once it was committed.
-      if (!(await deliveriesRepository.claim(client, { eventId, type, recipient: mail.to }))) {
-        await client.query('ROLLBACK');
-        return { status: 'duplicate', eventId };
-      }
-      await this.limiter.take();
-      let info: { messageId: string };
-      try {
-        info = await this.o.sender.send({
+    // Claim, send, commit: grouped with the mails in flight beside it (delivery-batcher.ts).
+    const result = await this.batcher.submit({
+      eventId,
+      type,
+      recipient: mail.to,
+      send: async () => {
+        await this.limiter.take();
+        return this.o.sender.send({
           from: this.o.from,
           to: mail.to,
           subject: mail.subject,
@@ -202,23 +203,20 @@ export class MailConsumer {
           messageId: `<${eventId}@ifd.mail>`,
           headers: { 'X-IFD-Event-Id': eventId, 'X-IFD-Event-Type': type },
         });
-      } catch (err) {
-        await client.query('ROLLBACK');
-        if (classifySendError(err) === 'permanent') {
-          return this.dead(msg, eventId, 'smtp_rejected', errorText(err), attempt);
+      },
+    });
+    switch (result.status) {
+      case 'sent':
+        return { status: 'sent', eventId };
+      case 'duplicate':
+        return { status: 'duplicate', eventId };
+      case 'send_failed':
+        if (classifySendError(result.error) === 'permanent') {
+          return this.dead(msg, eventId, 'smtp_rejected', errorText(result.error), attempt);
         }
-        return this.retryOrDead(msg, eventId, attempt, `smtp: ${errorText(err)}`);
-      }
-      // R6 window: the mail is out; if the process dies before this commit, a redelivery sends again.
-      await deliveriesRepository.markSent(client, eventId, info.messageId);
-      await client.query('COMMIT');
-      return { status: 'sent', eventId };
-    } catch (err) {
-      broken = true;
-      await client.query('ROLLBACK').catch(() => {});
-      return this.retryOrDead(msg, eventId, attempt, `database: ${errorText(err)}`);
-    } finally {
-      client.release(broken);
+        return this.retryOrDead(msg, eventId, attempt, `smtp: ${errorText(result.error)}`);
+      case 'db_failed':
+        return this.retryOrDead(msg, eventId, attempt, `database: ${errorText(result.error)}`);
     }
   }
 

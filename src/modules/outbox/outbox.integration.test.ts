@@ -8,7 +8,7 @@ import type { Connection } from 'rabbitmq-client';
 import { startTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { newUser, register } from '../../../test/helpers/factories.js';
 import { request } from '../../../test/helpers/http.js';
-import { startMailDev, type MailDev } from '../../../test/helpers/maildev.js';
+import { startMailDev, type MailDev, type StoredMail } from '../../../test/helpers/maildev.js';
 import { startTcpProxy, type TcpProxy } from '../../../test/helpers/tcp-proxy.js';
 import {
   adminConnection,
@@ -38,12 +38,20 @@ async function outboxRow(eventId: string) {
   return rows[0];
 }
 
+// Registration also commits an address-verification mail (issue 4); these tests follow the
+// welcome mail.
+const WELCOME_SUBJECT = 'Welcome to Internship for developers! ⛵';
+const isWelcomeTo = (address: string) => (m: StoredMail) =>
+  m.subject === WELCOME_SUBJECT && m.to.some((x) => x.address === address);
+const welcomesTo = async (address: string) =>
+  (await md.to(address)).filter((m) => m.subject === WELCOME_SUBJECT);
+
 async function eventIdFor(email: string): Promise<string> {
   const { rows } = await t.database.pool.query<{ event_id: string }>(
-    `SELECT event_id FROM outbox_events WHERE payload->>'email' = $1`,
+    `SELECT event_id FROM outbox_events WHERE type = 'mail.welcome' AND payload->>'email' = $1`,
     [email],
   );
-  assert.equal(rows.length, 1, `one outbox row for ${email}`);
+  assert.equal(rows.length, 1, `one welcome outbox row for ${email}`);
   return rows[0]!.event_id;
 }
 
@@ -79,8 +87,8 @@ after(async () => {
 describe('outbox relay → RabbitMQ → worker → SMTP', () => {
   test('registration sends exactly one welcome mail as api-v1.md describes', async () => {
     const user = await register(t.url, { username: `ada_${Date.now()}` });
-    const mail = await md.waitForMail((m) => m.to.some((x) => x.address === user.email));
-    assert.equal(mail.subject, 'Welcome to Internship for developers! ⛵');
+    const mail = await md.waitForMail(isWelcomeTo(user.email));
+    assert.equal(mail.subject, WELCOME_SUBJECT);
     assert.equal(mail.from[0]?.address, 'admin@site.com');
     assert.match(mail.text ?? '', new RegExp(`^Hi ${user.username}!`));
     assert.match(mail.text ?? '', /Internship for Developers platform/);
@@ -103,7 +111,7 @@ describe('outbox relay → RabbitMQ → worker → SMTP', () => {
     );
     assert.equal(rows[0]?.smtp_message_id, `<${eventId}@ifd.mail>`);
     await sleep(500);
-    assert.equal((await md.to(user.email)).length, 1);
+    assert.equal((await welcomesTo(user.email)).length, 1);
   });
 
   test('a new row is picked up promptly through LISTEN/NOTIFY, not on the poll timer', async () => {
@@ -216,14 +224,14 @@ describe('outbox relay → RabbitMQ → worker → SMTP', () => {
       assert.equal(row?.published_at, null, 'still pending while the broker is unreachable');
       assert.equal((await md.to(user.email)).length, 0);
       await amqpProxy.restore();
-      await md.waitForMail((m) => m.to.some((x) => x.address === user.email), 15_000);
+      await md.waitForMail(isWelcomeTo(user.email), 15_000);
       await eventually(
         async () => (await outboxRow(eventId))?.published_at !== null,
         5000,
         'published',
       );
       await sleep(700);
-      assert.equal((await md.to(user.email)).length, 1);
+      assert.equal((await welcomesTo(user.email)).length, 1);
     } finally {
       await amqpProxy.restore();
     }

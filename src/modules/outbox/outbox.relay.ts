@@ -177,8 +177,8 @@ export class OutboxRelay {
     const client = await this.o.pool.connect();
     let broken = false;
     try {
-      await client.query('BEGIN');
-      const rows = await outboxRepository.claimDue(client, this.o.batchSize);
+      // One round trip to open the transaction and claim, one to mark and commit.
+      const rows = await outboxRepository.beginAndClaimDue(client, this.o.batchSize);
       if (rows.length === 0) {
         await client.query('COMMIT');
         return 0;
@@ -199,9 +199,8 @@ export class OutboxRelay {
           });
         }
       });
-      await outboxRepository.markPublished(client, published);
       await outboxRepository.markFailed(client, failed);
-      await client.query('COMMIT');
+      await outboxRepository.markPublishedAndCommit(client, published);
       if (failed.length > 0) {
         this.o.log.warn(
           { failed: failed.length, published: published.length, error: failed[0]?.error },

@@ -19,32 +19,62 @@ export interface FailedPublish {
   delayMs: number;
 }
 
+interface PendingRow {
+  id: string;
+  event_id: string;
+  type: string;
+  payload: unknown;
+  attempts: number;
+  created_at: Date;
+}
+
+const claimSql = (limit: number) =>
+  `SELECT id, event_id, type, payload, attempts, created_at
+     FROM outbox_events
+    WHERE published_at IS NULL AND next_attempt_at <= now()
+    ORDER BY next_attempt_at, id
+    LIMIT ${Math.max(1, Math.trunc(limit))}
+    FOR UPDATE SKIP LOCKED`;
+
+function toPending(rows: PendingRow[]): PendingEvent[] {
+  return rows.map((r) => ({
+    id: Number(r.id),
+    eventId: r.event_id,
+    type: r.type,
+    payload: r.payload,
+    attempts: r.attempts,
+    createdAt: r.created_at,
+  }));
+}
+
+const idArray = (ids: number[]) => `'{${ids.map((id) => Math.trunc(id)).join(',')}}'::bigint[]`;
+
 export const outboxRepository = {
-  async claimDue(client: pg.ClientBase, limit: number): Promise<PendingEvent[]> {
-    const { rows } = await client.query<{
-      id: string;
-      event_id: string;
-      type: string;
-      payload: unknown;
-      attempts: number;
-      created_at: Date;
-    }>(
-      `SELECT id, event_id, type, payload, attempts, created_at
-         FROM outbox_events
-        WHERE published_at IS NULL AND next_attempt_at <= now()
-        ORDER BY next_attempt_at, id
-        LIMIT $1
-        FOR UPDATE SKIP LOCKED`,
-      [limit],
+  /**
+   * Opens the relay's transaction and claims up to `limit` due rows in one round trip
+   * (BEGIN and the claim sent as one simple-protocol query; the limit is an integer).
+   */
+  async beginAndClaimDue(client: pg.ClientBase, limit: number): Promise<PendingEvent[]> {
+    const results = (await client.query(`BEGIN; ${claimSql(limit)}`)) as unknown as Array<
+      pg.QueryResult<PendingRow>
+    >;
+    return toPending(results[1]?.rows ?? []);
+  },
+
+  /** Marks rows published and commits, in one round trip (ids are integers from claimDue). */
+  async markPublishedAndCommit(client: pg.ClientBase, ids: number[]): Promise<void> {
+    if (ids.length === 0) {
+      await client.query('COMMIT');
+      return;
+    }
+    await client.query(
+      `UPDATE outbox_events SET published_at = now(), last_error = NULL WHERE id = ANY(${idArray(ids)}); COMMIT`,
     );
-    return rows.map((r) => ({
-      id: Number(r.id),
-      eventId: r.event_id,
-      type: r.type,
-      payload: r.payload,
-      attempts: r.attempts,
-      createdAt: r.created_at,
-    }));
+  },
+
+  async claimDue(client: pg.ClientBase, limit: number): Promise<PendingEvent[]> {
+    const { rows } = await client.query<PendingRow>(claimSql(limit));
+    return toPending(rows);
   },
 
   async markPublished(client: pg.ClientBase, ids: number[]): Promise<void> {
