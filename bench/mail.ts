@@ -44,6 +44,9 @@ export interface PhaseResult {
   items: number;
   itemErrors: number;
   firstItemError?: string;
+  /** Duration of the INSERT (or the registration request until its 201), p50 / p99. */
+  itemP50Ms?: number;
+  itemP99Ms?: number;
   expectedMails: number;
   mails: number;
   missing: number;
@@ -54,7 +57,10 @@ export interface PhaseResult {
   p90Ms: number;
   p99Ms: number;
   maxMs: number;
-  /** CPU seconds used during the phase (Linux /proc), by process; `machine` = all processes. */
+  /**
+   * CPU seconds during the phase (Linux /proc), by process group; `machine` = all processes;
+   * `busy`, `idle`, `steal` = the whole machine's counters (2 cores: 2 s per second).
+   */
   cpuSeconds?: Record<string, number>;
   /** Transactions committed in the bench database during the phase (pg_stat_database). */
   dbCommits?: number;
@@ -88,8 +94,9 @@ export interface MailBenchOptions {
 /** Worker settings the benchmark runs with unless overridden. */
 export const BENCH_WORKER_ENV: Record<string, string> = {
   MAIL_PREFETCH: '200',
-  MAIL_CONCURRENCY: '64',
-  SMTP_POOL_SIZE: '8',
+  MAIL_CONCURRENCY: '200',
+  MAIL_BATCH_SIZE: '50',
+  SMTP_POOL_SIZE: '16',
   MAIL_RATE_PER_SECOND: '100000',
   OUTBOX_BATCH_SIZE: '200',
   OUTBOX_POLL_MS: '1000',
@@ -118,6 +125,16 @@ async function cpuSnapshot(): Promise<CpuSnapshot> {
   const snap: CpuSnapshot = new Map();
   snap.set('commits', await commitsOf().catch(() => NaN));
   const ours = await backendsOf().catch(() => new Set<number>());
+  try {
+    // Whole machine: busy (user..softirq), idle (+iowait) and steal ticks.
+    const f = (await readFile('/proc/stat', 'utf8')).split('\n')[0]?.trim().split(/\s+/).slice(1);
+    const n = (i: number) => Number(f?.[i] ?? 0);
+    snap.set('cpu.busy', n(0) + n(1) + n(2) + n(5) + n(6));
+    snap.set('cpu.idle', n(3) + n(4));
+    snap.set('cpu.steal', n(7));
+  } catch {
+    // not Linux
+  }
   let pids: string[];
   try {
     pids = (await readdir('/proc')).filter((n) => /^\d+$/.test(n));
@@ -165,6 +182,10 @@ function cpuDelta(a: CpuSnapshot, b: CpuSnapshot): Record<string, number> | unde
   let others = 0;
   for (const [k, v] of b) {
     if (k === 'commits') {
+      continue;
+    }
+    if (k.startsWith('cpu.')) {
+      out[k.slice(4)] = (v - (a.get(k) ?? 0)) / 100;
       continue;
     }
     const d = Math.max(0, v - (a.get(k) ?? 0)); // a process started meanwhile counts whole
@@ -306,6 +327,7 @@ async function paced(
   const issuedAt = new Map<string, number>();
   let itemErrors = 0;
   let firstItemError: string | undefined;
+  const itemMs: number[] = [];
   let error: string | undefined;
   await clearMailDev(md).catch(() => {});
   const cpu0 = await cpuSnapshot();
@@ -319,13 +341,19 @@ async function paced(
         await sleep(wait);
       }
       const email = `${tag}_${i}@bench.example`;
-      issuedAt.set(email, Date.now());
+      const issued = Date.now();
+      issuedAt.set(email, issued);
       inflight.push(
-        item(email).catch((err: unknown) => {
-          itemErrors += 1;
-          firstItemError ??= errText(err);
-          issuedAt.delete(email);
-        }),
+        item(email).then(
+          () => {
+            itemMs.push(Date.now() - issued);
+          },
+          (err: unknown) => {
+            itemErrors += 1;
+            firstItemError ??= errText(err);
+            issuedAt.delete(email);
+          },
+        ),
       );
     }
     await Promise.all(inflight);
@@ -350,6 +378,7 @@ async function paced(
       items: total,
       itemErrors,
       ...(firstItemError !== undefined ? { firstItemError } : {}),
+      ...itemPercentiles(itemMs),
       expectedMails: issuedAt.size * mailsPerItem,
       ...(cpu !== undefined ? { cpuSeconds: cpu } : {}),
       ...commitsBetween(cpu0, cpu1),
@@ -358,6 +387,14 @@ async function paced(
     issuedAt,
     start,
   );
+}
+
+function itemPercentiles(ms: number[]): { itemP50Ms?: number; itemP99Ms?: number } {
+  if (ms.length === 0) {
+    return {};
+  }
+  const sorted = [...ms].sort((a, b) => a - b);
+  return { itemP50Ms: pct(sorted, 50), itemP99Ms: pct(sorted, 99) };
 }
 
 function commitsBetween(a: CpuSnapshot, b: CpuSnapshot): { dbCommits?: number } {

@@ -9,6 +9,7 @@ import { REDACT_PATHS } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createDatabase } from './db/client.js';
 import { redactUrl } from './lib/redact.js';
+import { batchesInFlight } from './modules/mail/delivery-batcher.js';
 import { MailConsumer, type MailOutcome } from './modules/mail/mail.consumer.js';
 import { createSmtpSender } from './modules/mail/smtp.js';
 import { declareMailTopology, mailTopology } from './modules/mail/topology.js';
@@ -60,9 +61,15 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
   const roles = new Set(opts.roles ?? ['relay', 'mail']);
   const log = opts.log ?? createLogger(config);
   const topology = mailTopology(config);
+  // One connection per delivery batch in flight, two for the relay (its LISTEN is separate).
   const database = createDatabase(
     config.databaseUrl,
-    config.mail.concurrency + (roles.has('relay') ? 2 : 0),
+    (roles.has('mail')
+      ? batchesInFlight(
+          Math.min(config.mail.concurrency, config.mail.prefetch),
+          config.mail.batchSize,
+        )
+      : 0) + (roles.has('relay') ? 2 : 1),
     (err) => log.warn({ err }, 'idle database client error'),
   );
   const rabbit = amqpConnection(config, `ifd-worker-${process.pid}`, log);

@@ -23,6 +23,11 @@
 import type pg from 'pg';
 import { deliveriesRepository } from './deliveries.repository.js';
 
+/** Batches (each one database connection) a worker runs at once for its mails in flight. */
+export function batchesInFlight(mailsInFlight: number, batchSize: number): number {
+  return Math.max(2, Math.ceil(mailsInFlight / batchSize));
+}
+
 export interface DeliveryItem {
   eventId: string;
   type: string;

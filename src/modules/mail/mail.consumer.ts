@@ -13,7 +13,7 @@ import {
   type Consumer,
   type Publisher,
 } from 'rabbitmq-client';
-import { DeliveryBatcher } from './delivery-batcher.js';
+import { batchesInFlight, DeliveryBatcher } from './delivery-batcher.js';
 import { composeMail } from './registry.js';
 import { classifySendError, type MailSender } from './smtp.js';
 import type { MailContext } from './template.js';
@@ -111,11 +111,10 @@ export class MailConsumer {
 
   constructor(private readonly o: MailConsumerOptions) {
     this.limiter = new RateLimiter(o.ratePerSecond);
-    const inFlight = Math.min(o.concurrency, o.prefetch);
     this.batcher = new DeliveryBatcher(
       o.pool,
       o.batchSize,
-      Math.max(2, Math.ceil(inFlight / o.batchSize)),
+      batchesInFlight(Math.min(o.concurrency, o.prefetch), o.batchSize),
     );
     this.publisher = o.rabbit.createPublisher({
       confirm: true,
