@@ -8,6 +8,7 @@ import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import { redactUrl } from '../src/lib/redact.js';
 import { hashPassword } from '../src/modules/auth/passwords.js';
+import { seedProjects } from '../src/modules/projects/seed.js';
 
 /** The password of every seeded user (they can sign in, e.g. for load tests). */
 export const SEED_PASSWORD = 'seeded user passphrase';
@@ -85,6 +86,7 @@ export async function seedUsers(
 
 export interface SeedBulkOptions {
   users?: number;
+  projects?: number;
 }
 
 /** Runs every requested seeder against `databaseUrl`. */
@@ -100,21 +102,34 @@ export async function seedBulk(databaseUrl: string, opts: SeedBulkOptions): Prom
       const s = ((performance.now() - started) / 1000).toFixed(1);
       console.log(`users ${r.firstId}..${r.lastId} inserted in ${s} s`);
     }
+    if (opts.projects !== undefined && opts.projects > 0) {
+      const started = performance.now();
+      await seedProjects(pool, { projects: opts.projects, log: (m: string) => console.log(m) });
+      const s = ((performance.now() - started) / 1000).toFixed(1);
+      console.log(`${opts.projects} projects with members and applications inserted in ${s} s`);
+    }
   } finally {
     await pool.end();
   }
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { users: { type: 'string' } }, strict: true });
-  const users = values.users === undefined ? undefined : Number(values.users);
-  if (users === undefined || !Number.isInteger(users) || users < 1 || users > 50_000_000) {
-    console.error('Usage: npm run seed:bulk -- --users 1000000');
+  const { values } = parseArgs({
+    options: { users: { type: 'string' }, projects: { type: 'string' } },
+    strict: true,
+  });
+  const count = (v: string | undefined) => (v === undefined ? 0 : Number(v));
+  const users = count(values.users);
+  const projects = count(values.projects);
+  const valid = (n: number) => Number.isInteger(n) && n >= 0 && n <= 50_000_000;
+  if (!valid(users) || !valid(projects) || users + projects === 0) {
+    console.error('Usage: npm run seed:bulk -- --users 1000000 [--projects 100000]');
+    console.error('Projects need at least 16 active users (seed users first or in the same run).');
     process.exit(2);
   }
   const config = loadConfig();
   console.log(`Seeding ${redactUrl(config.databaseUrl)}`);
-  await seedBulk(config.databaseUrl, { users });
+  await seedBulk(config.databaseUrl, { users, projects });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
