@@ -21,8 +21,10 @@ function literalArray(client: pg.ClientBase, values: string[], type: string): st
 
 export const deliveriesRepository = {
   /**
-   * BEGIN and claimMany in one round trip (a simple-protocol query, so the values travel as
-   * escaped literals). Returns the ids claimed now.
+   * Opens the batch's transaction and claims its event ids in one round trip (a
+   * simple-protocol query, so the values travel as escaped literals), in event id order so
+   * concurrent batches lock alike. Returns the ids claimed now; an id missing from the result
+   * was sent already (its row is committed).
    */
   async beginAndClaimMany(client: pg.ClientBase, claims: DeliveryClaim[]): Promise<Set<string>> {
     const results = (await client.query(
@@ -49,7 +51,10 @@ export const deliveriesRepository = {
     return new Set((results[1]?.rows ?? []).map((r) => String(r.event_id).toLowerCase()));
   },
 
-  /** settle() and COMMIT in one round trip. */
+  /**
+   * Records the SMTP ids of the sent mails, deletes the claims of the failed ones (as if never
+   * inserted: this transaction inserted them) and commits, in one round trip.
+   */
   async settleAndCommit(
     client: pg.ClientBase,
     sent: Array<{ eventId: string; smtpMessageId: string }>,
@@ -76,46 +81,6 @@ export const deliveriesRepository = {
          )}) AS s(event_id, smtp_message_id)
         WHERE d.event_id = s.event_id;
        COMMIT`,
-    );
-  },
-
-  /**
-   * Claims the event ids in one statement (in id order, so concurrent batches lock alike);
-   * returns the ids claimed now. An id missing from the result was sent already.
-   */
-  async claimMany(client: pg.ClientBase, claims: DeliveryClaim[]): Promise<Set<string>> {
-    const res = await client.query<{ event_id: string }>(
-      `INSERT INTO mail_deliveries (event_id, type, recipient)
-       SELECT c.event_id, c.type, c.recipient
-         FROM unnest($1::uuid[], $2::text[], $3::text[]) AS c(event_id, type, recipient)
-        ORDER BY c.event_id
-       ON CONFLICT (event_id) DO NOTHING
-       RETURNING event_id`,
-      [
-        claims.map((c) => c.eventId),
-        claims.map((c) => c.type.slice(0, 100)),
-        claims.map((c) => c.recipient.slice(0, 320)),
-      ],
-    );
-    return new Set(res.rows.map((r) => String(r.event_id).toLowerCase()));
-  },
-
-  /** Records the SMTP ids of sent mails and releases the claims of failed ones (same tx). */
-  async settle(
-    client: pg.ClientBase,
-    sent: Array<{ eventId: string; smtpMessageId: string }>,
-    failedIds: string[],
-  ): Promise<void> {
-    if (sent.length === 0 && failedIds.length === 0) {
-      return;
-    }
-    await client.query(
-      `WITH released AS (DELETE FROM mail_deliveries WHERE event_id = ANY($3::uuid[]))
-       UPDATE mail_deliveries d
-          SET smtp_message_id = s.smtp_message_id
-         FROM unnest($1::uuid[], $2::text[]) AS s(event_id, smtp_message_id)
-        WHERE d.event_id = s.event_id`,
-      [sent.map((s) => s.eventId), sent.map((s) => s.smtpMessageId), failedIds],
     );
   },
 

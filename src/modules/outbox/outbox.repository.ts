@@ -61,7 +61,7 @@ export const outboxRepository = {
     return toPending(results[1]?.rows ?? []);
   },
 
-  /** Marks rows published and commits, in one round trip (ids are integers from claimDue). */
+  /** Marks rows published and commits, in one round trip (ids are integers from the claim). */
   async markPublishedAndCommit(client: pg.ClientBase, ids: number[]): Promise<void> {
     if (ids.length === 0) {
       await client.query('COMMIT');
@@ -69,21 +69,6 @@ export const outboxRepository = {
     }
     await client.query(
       `UPDATE outbox_events SET published_at = now(), last_error = NULL WHERE id = ANY(${idArray(ids)}); COMMIT`,
-    );
-  },
-
-  async claimDue(client: pg.ClientBase, limit: number): Promise<PendingEvent[]> {
-    const { rows } = await client.query<PendingRow>(claimSql(limit));
-    return toPending(rows);
-  },
-
-  async markPublished(client: pg.ClientBase, ids: number[]): Promise<void> {
-    if (ids.length === 0) {
-      return;
-    }
-    await client.query(
-      `UPDATE outbox_events SET published_at = now(), last_error = NULL WHERE id = ANY($1::bigint[])`,
-      [ids],
     );
   },
 
