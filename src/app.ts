@@ -160,7 +160,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     passwordResetTtl: config.accountTokens.passwordResetTtl,
   });
   const users = new UsersService(database.db, accountMailer);
-  const account = new AccountService(database.db, accountMailer, tokens, rateStore, {
+  const account = new AccountService(database.db, accountMailer, auth, rateStore, {
     enabled: config.rateLimit.enabled,
     perAddress: config.rateLimit.accountMailPerIp,
     windowSeconds: config.rateLimit.accountMailWindowSeconds,

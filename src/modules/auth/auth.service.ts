@@ -22,7 +22,12 @@ export interface LoginThrottleSettings {
   windowSeconds: number;
 }
 
-export class AuthService {
+/** Starts a new login (token pair + refresh family) for a user already authenticated. */
+export interface SessionStarter {
+  startSession(user: UserRow): Promise<TokenPair>;
+}
+
+export class AuthService implements SessionStarter {
   constructor(
     private readonly db: Db,
     private readonly tokens: TokenService,
@@ -88,7 +93,7 @@ export class AuthService {
     return this.startSession(user);
   }
 
-  private async startSession(user: UserRow): Promise<TokenPair> {
+  async startSession(user: UserRow): Promise<TokenPair> {
     const familyExp = this.tokens.newFamilyExpiry();
     const [access, refresh] = await Promise.all([
       this.tokens.signAccess(user),

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client.js';
 import { DomainError, validationError } from '../../lib/errors.js';
 import type { RateLimitStore } from '../../lib/rate-limiter.js';
@@ -7,10 +6,10 @@ import {
   looksLikeAccountToken,
   newAccountToken,
 } from '../auth/account-tokens.repository.js';
-import type { TokenPair } from '../auth/auth.service.js';
+import type { SessionStarter, TokenPair } from '../auth/auth.service.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../auth/passwords.js';
 import { sessionsRepository } from '../auth/sessions.repository.js';
-import { hashToken, type TokenService } from '../auth/tokens.js';
+import { hashToken } from '../auth/tokens.js';
 import type { AccountMailer } from './account-mail.js';
 import { lockOutLastSuperuser } from './users.admin.service.js';
 import { usersRepository, type UserPatch } from './users.repository.js';
@@ -57,7 +56,7 @@ export class AccountService {
   constructor(
     private readonly db: Db,
     private readonly mailer: AccountMailer,
-    private readonly tokens: TokenService,
+    private readonly sessions: SessionStarter,
     private readonly limitStore: RateLimitStore,
     private readonly limit: AccountMailLimit,
   ) {}
@@ -127,27 +126,7 @@ export class AccountService {
       await sessionsRepository.revokeAllForUser(tx, user.id);
       await accountTokensRepository.invalidateAll(tx, user.id, 'password_reset');
     });
-    return this.newSession(user);
-  }
-
-  private async newSession(user: UserRow): Promise<TokenPair> {
-    const familyExp = this.tokens.newFamilyExpiry();
-    const [access, refresh] = await Promise.all([
-      this.tokens.signAccess(user),
-      this.tokens.signRefresh(user.id, familyExp),
-    ]);
-    await sessionsRepository.create(this.db, {
-      userId: user.id,
-      familyId: randomUUID(),
-      tokenHash: hashToken(refresh),
-      expiresAt: new Date(familyExp * 1000),
-    });
-    return {
-      access_token: access,
-      refresh_token: refresh,
-      token_type: 'Bearer',
-      expires_in: this.tokens.settings.accessTokenTtl,
-    };
+    return this.sessions.startSession(user);
   }
 
   /** Archives oneself (needs the password); the last active superuser cannot. */
