@@ -225,6 +225,14 @@ describe('welcome e-mail event (outbox)', () => {
       const res = await request(t.url, 'POST', '/api/v1/users/', { json: body });
       assert.equal(res.status, 500);
       assert.deepEqual(res.body, { detail: 'Internal server error' }, 'S13: no SQL in the body');
+      // S13: the detail is in the log, under the request id the client was given.
+      const requestId = res.headers.get('x-request-id');
+      assert.ok(requestId);
+      const entry = t
+        .logs()
+        .split('\n')
+        .filter((l) => l.includes(requestId) && l.includes('ck_test_reject'));
+      assert.equal(entry.length, 1, 'one error log line with the request id and the cause');
     } finally {
       await t.database.pool.query('ALTER TABLE outbox_events DROP CONSTRAINT ck_test_reject');
     }
