@@ -35,7 +35,7 @@ export const projects = pgTable(
     title: varchar('title', { length: 200 }).notNull(),
     description: text('description').notNull().default(''),
     repositoryUrl: varchar('repository_url', { length: 500 }),
-    // The stack, as a text array: one GIN index answers `tag = ANY(tags)` (see docs/benchmarks-projects.md).
+    // The stack, as a text array: one GIN index answers `tag = ANY(tags)` (see docs/benchmarks.md, appendix B).
     tags: text('tags')
       .array()
       .notNull()

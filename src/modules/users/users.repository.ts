@@ -130,7 +130,7 @@ export const usersRepository = {
 
   /**
    * The admin list (P6): keyset pagination over (sort key, id); every filter is served by
-   * an index (see users.table.ts and docs/benchmarks-users.md).
+   * an index (see users.table.ts and docs/benchmarks.md, appendix A).
    */
   async list(db: Executor, query: UserListQuery): Promise<UserListRow[]> {
     return usersRepository.listStatement(db, query);
