@@ -1,19 +1,11 @@
 // mail.password_reset: the answer to a password recovery request; the link sets a new
 // password (single use, valid one hour by default).
-import { Type } from 'typebox';
-import { defineMail, escapeHtml, htmlLayout } from '../template.js';
+import { accountLinkPayload, defineMail, escapeHtml, htmlLayout } from '../template.js';
 
 export const SUBJECT = 'Reset your password for Internship for developers';
 
 export const passwordResetMail = defineMail('mail.password_reset', {
-  schema: Type.Object({
-    v: Type.Literal(1),
-    user_id: Type.Integer({ minimum: 1 }),
-    username: Type.String({ minLength: 1, maxLength: 150 }),
-    email: Type.String({ minLength: 3, maxLength: 320, format: 'email' }),
-    link: Type.String({ minLength: 1, maxLength: 2000, pattern: '^https?://' }),
-    expires_at: Type.String({ format: 'date-time' }),
-  }),
+  schema: accountLinkPayload(),
   to: (p) => p.email,
   render: (p) => {
     const expires = new Date(p.expires_at).toUTCString();

@@ -1,19 +1,11 @@
 // mail.verify_email: sent at registration and on every e-mail change; the link confirms the
 // address (single use, expires). A mail of its own, not folded into the welcome mail.
-import { Type } from 'typebox';
-import { defineMail, escapeHtml, htmlLayout } from '../template.js';
+import { accountLinkPayload, defineMail, escapeHtml, htmlLayout } from '../template.js';
 
 export const SUBJECT = 'Verify your e-mail address for Internship for developers';
 
 export const verifyEmailMail = defineMail('mail.verify_email', {
-  schema: Type.Object({
-    v: Type.Literal(1),
-    user_id: Type.Integer({ minimum: 1 }),
-    username: Type.String({ minLength: 1, maxLength: 150 }),
-    email: Type.String({ minLength: 3, maxLength: 320, format: 'email' }),
-    link: Type.String({ minLength: 1, maxLength: 2000, pattern: '^https?://' }),
-    expires_at: Type.String({ format: 'date-time' }),
-  }),
+  schema: accountLinkPayload(),
   to: (p) => p.email,
   render: (p) => {
     const expires = new Date(p.expires_at).toUTCString();
