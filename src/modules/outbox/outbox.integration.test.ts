@@ -59,6 +59,33 @@ function welcome(email: string) {
   return { v: 1 as const, user_id: 1, username: email.split('@')[0]!, email };
 }
 
+/** Commits one welcome-mail outbox row for `email` and returns its event id. */
+async function enqueueWelcome(email: string): Promise<string> {
+  await t.database.db.transaction((tx) =>
+    appendToOutbox(tx, { type: 'mail.welcome', payload: welcome(email) }),
+  );
+  return eventIdFor(email);
+}
+
+/** Waits until the relay has failed at least `attempts` times on the row; returns the row. */
+function failedAttempts(eventId: string, attempts: number, what: string) {
+  return eventually(
+    async () => {
+      const r = await outboxRow(eventId);
+      return r !== undefined && r.attempts >= attempts ? r : undefined;
+    },
+    10_000,
+    what,
+  );
+}
+
+/** The mail arrives, and a moment later there is still exactly one. */
+async function expectOneMail(email: string, timeoutMs: number, message?: string): Promise<void> {
+  await md.waitForMail((m) => m.to.some((x) => x.address === email), timeoutMs);
+  await sleep(500);
+  assert.equal((await md.to(email)).length, 1, message);
+}
+
 before(async () => {
   md = await startMailDev();
   amqpProxy = await startTcpProxy('127.0.0.1', 5672);
@@ -250,18 +277,8 @@ describe('outbox relay → RabbitMQ → worker → SMTP', () => {
     const email = `nack_${randomUUID()}@example.com`;
     let eventId = '';
     try {
-      await t.database.db.transaction((tx) =>
-        appendToOutbox(tx, { type: 'mail.welcome', payload: welcome(email) }),
-      );
-      eventId = await eventIdFor(email);
-      const failed = await eventually(
-        async () => {
-          const r = await outboxRow(eventId);
-          return r !== undefined && r.attempts >= 2 ? r : undefined;
-        },
-        10_000,
-        'two failed attempts',
-      );
+      eventId = await enqueueWelcome(email);
+      const failed = await failedAttempts(eventId, 2, 'two failed attempts');
       assert.equal(failed.published_at, null);
       assert.match(failed.last_error ?? '', /nack|reject/i);
     } finally {
@@ -272,13 +289,7 @@ describe('outbox relay → RabbitMQ → worker → SMTP', () => {
       10_000,
       'published after the fix',
     );
-    await md.waitForMail((m) => m.to.some((x) => x.address === email), 5000);
-    await sleep(500);
-    assert.equal(
-      (await md.to(email)).length,
-      1,
-      'nacked copies that reached the mail queue are deduplicated',
-    );
+    await expectOneMail(email, 5000, 'nacked copies that reached the mail queue are deduplicated');
   });
 
   test('R10: a missing confirm (broker silent) keeps the row pending; delivered once after recovery', async () => {
@@ -286,18 +297,8 @@ describe('outbox relay → RabbitMQ → worker → SMTP', () => {
     amqpProxy.stall();
     let eventId = '';
     try {
-      await t.database.db.transaction((tx) =>
-        appendToOutbox(tx, { type: 'mail.welcome', payload: welcome(email) }),
-      );
-      eventId = await eventIdFor(email);
-      const failed = await eventually(
-        async () => {
-          const r = await outboxRow(eventId);
-          return r !== undefined && r.attempts >= 1 ? r : undefined;
-        },
-        10_000,
-        'a timed-out attempt',
-      );
+      eventId = await enqueueWelcome(email);
+      const failed = await failedAttempts(eventId, 1, 'a timed-out attempt');
       assert.equal(failed.published_at, null);
       assert.match(failed.last_error ?? '', /confirm|closed|connection/i);
     } finally {
@@ -308,9 +309,7 @@ describe('outbox relay → RabbitMQ → worker → SMTP', () => {
       15_000,
       'published after recovery',
     );
-    await md.waitForMail((m) => m.to.some((x) => x.address === email), 10_000);
-    await sleep(500);
-    assert.equal((await md.to(email)).length, 1);
+    await expectOneMail(email, 10_000);
   });
 
   test('an unroutable type (no queue bound) stays pending instead of vanishing', async () => {
