@@ -1,7 +1,7 @@
 // The shape every mail template has, plus the few helpers templates share. A template is one
 // file in ./templates/ exporting `defineMail(...)`: a payload schema (checked before
 // rendering, so a malformed job is a permanent failure, never a crash) and a pure render().
-import { Type, type Static, type TSchema } from 'typebox';
+import { Type, type Static, type TProperties, type TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import type { OutboxMessage, OutboxType } from '../outbox/catalogue.js';
 
@@ -79,13 +79,22 @@ export function htmlLayout(title: string, body: string): string {
   ].join('\n');
 }
 
-/** The payload of the account mails that carry a single-use link (verification, reset). */
-export const accountLinkPayload = () =>
+/**
+ * Every mail payload starts with its version and its recipient; `extra` adds the fields of
+ * one mail. Versions change by new type names, never by editing a v1 shape.
+ */
+export const mailPayload = <P extends TProperties>(extra: P) =>
   Type.Object({
     v: Type.Literal(1),
     user_id: Type.Integer({ minimum: 1 }),
     username: Type.String({ minLength: 1, maxLength: 150 }),
     email: Type.String({ minLength: 3, maxLength: 320, format: 'email' }),
+    ...extra,
+  });
+
+/** The payload of the account mails that carry a single-use link (verification, reset). */
+export const accountLinkPayload = () =>
+  mailPayload({
     link: Type.String({ minLength: 1, maxLength: 2000, pattern: '^https?://' }),
     expires_at: Type.String({ format: 'date-time' }),
   });

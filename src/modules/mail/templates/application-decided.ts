@@ -1,6 +1,6 @@
 // mail.application_decided: tells the applicant whether their application was accepted.
 import { Type } from 'typebox';
-import { defineMail, escapeHtml, htmlLayout } from '../template.js';
+import { defineMail, mailPayload, escapeHtml, htmlLayout } from '../template.js';
 
 export const subjectFor = (projectTitle: string, status: 'accepted' | 'rejected') =>
   status === 'accepted'
@@ -8,11 +8,7 @@ export const subjectFor = (projectTitle: string, status: 'accepted' | 'rejected'
     : `Your application for ${projectTitle}`;
 
 export const applicationDecidedMail = defineMail('mail.application_decided', {
-  schema: Type.Object({
-    v: Type.Literal(1),
-    user_id: Type.Integer({ minimum: 1 }),
-    username: Type.String({ minLength: 1, maxLength: 150 }),
-    email: Type.String({ minLength: 3, maxLength: 320, format: 'email' }),
+  schema: mailPayload({
     application_id: Type.Integer({ minimum: 1 }),
     project_id: Type.Integer({ minimum: 1 }),
     project_title: Type.String({ minLength: 1, maxLength: 200 }),

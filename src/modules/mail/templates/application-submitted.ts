@@ -1,15 +1,11 @@
 // mail.application_submitted: tells each mentor of a project that someone applied for a place.
 import { Type } from 'typebox';
-import { defineMail, escapeHtml, htmlLayout } from '../template.js';
+import { defineMail, mailPayload, escapeHtml, htmlLayout } from '../template.js';
 
 export const subjectFor = (projectTitle: string) => `New application for ${projectTitle}`;
 
 export const applicationSubmittedMail = defineMail('mail.application_submitted', {
-  schema: Type.Object({
-    v: Type.Literal(1),
-    user_id: Type.Integer({ minimum: 1 }),
-    username: Type.String({ minLength: 1, maxLength: 150 }),
-    email: Type.String({ minLength: 3, maxLength: 320, format: 'email' }),
+  schema: mailPayload({
     application_id: Type.Integer({ minimum: 1 }),
     project_id: Type.Integer({ minimum: 1 }),
     project_title: Type.String({ minLength: 1, maxLength: 200 }),

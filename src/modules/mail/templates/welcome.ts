@@ -1,16 +1,10 @@
 // mail.welcome: sent once to every new user after registration (api-v1.md, "The welcome e-mail").
-import { Type } from 'typebox';
-import { defineMail, escapeHtml, htmlLayout } from '../template.js';
+import { defineMail, mailPayload, escapeHtml, htmlLayout } from '../template.js';
 
 export const SUBJECT = 'Welcome to Internship for developers! ⛵';
 
 export const welcomeMail = defineMail('mail.welcome', {
-  schema: Type.Object({
-    v: Type.Literal(1),
-    user_id: Type.Integer({ minimum: 1 }),
-    username: Type.String({ minLength: 1, maxLength: 150 }),
-    email: Type.String({ minLength: 3, maxLength: 320, format: 'email' }),
-  }),
+  schema: mailPayload({}),
   to: (p) => p.email,
   render: (p) => ({
     subject: SUBJECT,
