@@ -21,3 +21,6 @@ export const ErrorBody = Type.Object(
 export function errors<const S extends number>(...statuses: S[]): { [K in S]: typeof ErrorBody } {
   return Object.fromEntries(statuses.map((s) => [s, ErrorBody])) as { [K in S]: typeof ErrorBody };
 }
+
+/** OpenAPI security of routes that need a signed-in user (the scheme is in plugins/swagger.ts). */
+export const signedIn = [{ OAuth2PasswordBearer: [] as string[] }];

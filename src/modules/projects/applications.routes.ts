@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { errors } from '../../lib/schemas.js';
+import { errors, signedIn } from '../../lib/schemas.js';
 import { currentUser, type AuthGuards } from '../../plugins/auth.js';
 import type { ApplicationsService } from './applications.service.js';
 import {
@@ -17,7 +17,7 @@ export interface ApplicationsRoutesOptions {
   guards: AuthGuards;
 }
 
-const security = [{ OAuth2PasswordBearer: [] }];
+const security = signedIn;
 const tags = ['applications'];
 
 const applicationsRoutes: FastifyPluginAsync<ApplicationsRoutesOptions> = async (

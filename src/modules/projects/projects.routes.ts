@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { errors } from '../../lib/schemas.js';
+import { errors, signedIn } from '../../lib/schemas.js';
 import { currentUser, type AuthGuards } from '../../plugins/auth.js';
 import type { ProjectsService } from './projects.service.js';
 import {
@@ -24,7 +24,7 @@ export interface ProjectsRoutesOptions {
   guards: AuthGuards;
 }
 
-const security = [{ OAuth2PasswordBearer: [] }];
+const security = signedIn;
 const tags = ['projects'];
 
 const projectsRoutes: FastifyPluginAsync<ProjectsRoutesOptions> = async (

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { errors } from '../../lib/schemas.js';
+import { errors, signedIn } from '../../lib/schemas.js';
 import type { RateLimitGuard } from '../../plugins/rate-limit.js';
 import type { AuthService } from '../auth/auth.service.js';
 import { TokenPairSchema } from '../auth/auth.schemas.js';
@@ -36,7 +36,7 @@ export interface UsersRoutesOptions {
   accountMailLimit: (name: string) => RateLimitGuard;
 }
 
-const bearer = { security: [{ OAuth2PasswordBearer: [] }] };
+const bearer = { security: signedIn };
 const RECOVERY_ACCEPTED = 'If the address belongs to an account, a mail is on its way.';
 
 const usersRoutes: FastifyPluginAsync<UsersRoutesOptions> = async (
@@ -72,7 +72,7 @@ const usersRoutes: FastifyPluginAsync<UsersRoutesOptions> = async (
       schema: {
         tags: ['users'],
         summary: 'The signed-in user',
-        security: [{ OAuth2PasswordBearer: [] }],
+        security: signedIn,
         response: { 200: UserPublic, ...errors(401, 403) },
       },
     },
