@@ -11,6 +11,7 @@ import errorsPlugin from './plugins/errors.js';
 import securityHeaders from './plugins/security-headers.js';
 import { rateLimitGuard } from './plugins/rate-limit.js';
 import swaggerPlugin from './plugins/swagger.js';
+import webPlugin from './plugins/web.js';
 import { authGuards } from './plugins/auth.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import authRoutes from './modules/auth/auth.routes.js';
@@ -192,5 +193,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const guards = authGuards(auth);
   await app.register(projectsRoutes, { projects, guards });
   await app.register(applicationsRoutes, { applications, guards });
+  await app.register(webPlugin, { distDir: config.webDistDir });
   return app;
 }
