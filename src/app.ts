@@ -60,7 +60,7 @@ function requestForLog(req: FastifyRequest) {
   return {
     method: req.method,
     url: redactQuery(req.url),
-    version: req.headers['accept-version'],
+    version: req.headers['accept-version']?.toString(),
     host: req.host,
     remoteAddress: req.ip,
     remotePort: req.socket?.remotePort,
