@@ -1,19 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { DestinationStream } from 'pino';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
 import formbody from '@fastify/formbody';
-import helmet from '@fastify/helmet';
 import { SerializerSelector, type SerializerFactory } from '@fastify/fast-json-stringify-compiler';
 import type { Config } from './config.js';
 import { createDatabase, type Database } from './db/client.js';
 import { MemoryRateLimitStore, type RateLimitStore } from './lib/rate-limiter.js';
+import { redactQuery } from './lib/redact.js';
 import errorsPlugin from './plugins/errors.js';
+import securityHeaders from './plugins/security-headers.js';
 import { rateLimitGuard } from './plugins/rate-limit.js';
 import swaggerPlugin from './plugins/swagger.js';
+import webPlugin from './plugins/web.js';
 import { authGuards } from './plugins/auth.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import authRoutes from './modules/auth/auth.routes.js';
+import browserSessionRoutes from './modules/auth/browser-session.routes.js';
 import { loadSigningKeys } from './modules/auth/keys.js';
 import { TokenService } from './modules/auth/tokens.js';
 import healthRoutes from './modules/health/health.routes.js';
@@ -52,6 +55,18 @@ export const REDACT_PATHS = [
   '*.amqpUrl',
 ];
 
+/** Fastify's request fields, with token-like query values redacted (S18). */
+function requestForLog(req: FastifyRequest) {
+  return {
+    method: req.method,
+    url: redactQuery(req.url),
+    version: req.headers['accept-version']?.toString(),
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  };
+}
+
 /**
  * Compiled serializers (fast-json-stringify) only for success responses, where the schema
  * also filters fields (no hash can leak, S11). Error bodies are built by the error handler
@@ -70,6 +85,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     logger: {
       level: config.logLevel,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers: { req: requestForLog },
       ...(deps.logStream
         ? { stream: deps.logStream }
         : config.logPretty
@@ -120,17 +136,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     reply.header('x-request-id', request.id);
   });
   await app.register(errorsPlugin);
-  await app.register(helmet, {
-    // Swagger UI at /docs needs its own scripts and styles; everything else is JSON.
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'", "'unsafe-inline'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
-      },
-    },
-  });
+  await app.register(securityHeaders, { publicUrl: config.publicUrl });
   await app.register(cors, {
     origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
     credentials: false,
@@ -177,6 +183,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const rl = config.rateLimit;
   await app.register(healthRoutes, { db: database.db });
   await app.register(authRoutes, { auth, tokens });
+  await app.register(browserSessionRoutes, {
+    auth,
+    publicUrl: config.publicUrl,
+    corsOrigins: config.corsOrigins,
+    secure: config.cookieSecure,
+  });
   await app.register(usersRoutes, {
     users,
     auth,
@@ -195,5 +207,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const guards = authGuards(auth);
   await app.register(projectsRoutes, { projects, guards });
   await app.register(applicationsRoutes, { applications, guards });
+  await app.register(webPlugin, { distDir: config.webDistDir });
   return app;
 }
