@@ -3,17 +3,19 @@ import type { DestinationStream } from 'pino';
 import Fastify, { type FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
 import formbody from '@fastify/formbody';
-import helmet from '@fastify/helmet';
 import { SerializerSelector, type SerializerFactory } from '@fastify/fast-json-stringify-compiler';
 import type { Config } from './config.js';
 import { createDatabase, type Database } from './db/client.js';
 import { MemoryRateLimitStore, type RateLimitStore } from './lib/rate-limiter.js';
 import errorsPlugin from './plugins/errors.js';
+import securityHeaders from './plugins/security-headers.js';
 import { rateLimitGuard } from './plugins/rate-limit.js';
 import swaggerPlugin from './plugins/swagger.js';
+import webPlugin from './plugins/web.js';
 import { authGuards } from './plugins/auth.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import authRoutes from './modules/auth/auth.routes.js';
+import browserSessionRoutes from './modules/auth/browser-session.routes.js';
 import { loadSigningKeys } from './modules/auth/keys.js';
 import { TokenService } from './modules/auth/tokens.js';
 import healthRoutes from './modules/health/health.routes.js';
@@ -120,17 +122,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     reply.header('x-request-id', request.id);
   });
   await app.register(errorsPlugin);
-  await app.register(helmet, {
-    // Swagger UI at /docs needs its own scripts and styles; everything else is JSON.
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'", "'unsafe-inline'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
-      },
-    },
-  });
+  await app.register(securityHeaders, { publicUrl: config.publicUrl });
   await app.register(cors, {
     origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
     credentials: false,
@@ -177,6 +169,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const rl = config.rateLimit;
   await app.register(healthRoutes, { db: database.db });
   await app.register(authRoutes, { auth, tokens });
+  await app.register(browserSessionRoutes, {
+    auth,
+    publicUrl: config.publicUrl,
+    corsOrigins: config.corsOrigins,
+    secure: config.cookieSecure,
+  });
   await app.register(usersRoutes, {
     users,
     auth,
@@ -195,5 +193,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const guards = authGuards(auth);
   await app.register(projectsRoutes, { projects, guards });
   await app.register(applicationsRoutes, { applications, guards });
+  await app.register(webPlugin, { distDir: config.webDistDir });
   return app;
 }

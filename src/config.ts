@@ -70,6 +70,10 @@ export interface Config {
     emailVerificationTtl: number; // seconds
     passwordResetTtl: number; // seconds
   };
+  /** Browser sessions (issue 8): the refresh cookie carries `Secure` when true. */
+  cookieSecure: boolean;
+  /** The built web application served at `/` when this folder exists (relative: to the project root). */
+  webDistDir: string;
   /** Created (or promoted) at start-up when all three are set; idempotent. */
   firstSuperuser: { username: string; email: string; password: string } | null;
 }
@@ -260,6 +264,8 @@ export function loadConfig(env: Env = readEnv()): Config {
       emailVerificationTtl: r.duration('EMAIL_VERIFICATION_TTL', 24 * 3600),
       passwordResetTtl: r.duration('PASSWORD_RESET_TTL', 3600),
     },
+    cookieSecure: r.bool('COOKIE_SECURE', nodeEnv === 'production'),
+    webDistDir: r.string('WEB_DIST_DIR', 'dist/web'),
     firstSuperuser: null,
   };
   const su = {

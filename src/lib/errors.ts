@@ -23,7 +23,11 @@ export type ErrorCode =
   | 'not_found'
   | 'conflict'
   | 'invalid_account_token'
-  | 'service_unavailable';
+  | 'service_unavailable'
+  // Issue 8 (browser sessions, single-use links): the web application's own details.
+  | 'login_bad_credentials'
+  | 'session_expired'
+  | 'link_already_used';
 
 export class DomainError extends Error {
   constructor(

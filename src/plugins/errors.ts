@@ -46,6 +46,12 @@ export function httpErrorFor(err: DomainError): HttpError {
       return { status: 400, detail: 'Invalid or expired token' };
     case 'service_unavailable':
       return { status: 503, detail: err.message === code ? 'Service unavailable' : err.message };
+    case 'login_bad_credentials':
+      return { status: 400, detail: 'LOGIN_BAD_CREDENTIALS' };
+    case 'session_expired':
+      return { status: 401, detail: 'Session expired' };
+    case 'link_already_used':
+      return { status: 400, detail: 'LINK_ALREADY_USED' };
   }
 }
 

@@ -126,6 +126,27 @@ export class AuthService implements SessionStarter {
     return this.pair(await this.tokens.signAccess(user), successor);
   }
 
+  /**
+   * Browser sessions (issue 8): the same rotation, but when the token is refused because its
+   * user was archived (archival revokes the sessions) the answer says so, so the page signs
+   * the person out with the reason. v1's refresh keeps its "Invalid token error.".
+   */
+  async refreshOrExplain(refreshToken: string): Promise<TokenPair> {
+    try {
+      return await this.refresh(refreshToken);
+    } catch (err) {
+      if (err instanceof DomainError && err.code === 'invalid_token') {
+        const claims = await this.tokens.verify(refreshToken, 'refresh').catch(() => undefined);
+        const user =
+          claims && (await usersRepository.findByIdPrepared(this.db, Number(claims.sub)));
+        if (user && !user.isActive) {
+          throw new DomainError('user_inactive');
+        }
+      }
+      throw err;
+    }
+  }
+
   /** S9: logout revokes the presented refresh token's whole family. */
   async logout(refreshToken: string): Promise<void> {
     await this.tokens.verify(refreshToken, 'refresh');
