@@ -1,4 +1,7 @@
-// npm test: runs every *.test.ts under src/ and test/ with node:test through tsx.
+// npm test: runs the web application's component tests (Vitest, web/**/*.spec.tsx) first, then
+// every *.test.ts under src/ and test/ with node:test through tsx (its closing summary is
+// what CI reads); fails when either fails. With arguments only the named node:test files run
+// (`npm test -- web` runs only Vitest).
 // Node 20's --test does not expand globs, so the files are listed here. Extra arguments are
 // passed through (e.g. `npm test -- src/modules/users` to run one folder).
 import { spawn } from 'node:child_process';
@@ -21,8 +24,34 @@ function findTests(dir: string, out: string[]): string[] {
   return out;
 }
 
+function run(command: string, argv: string[]): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(command, argv, {
+      stdio: 'inherit',
+      cwd: projectRoot,
+      env: { ...process.env, NODE_ENV: 'test' },
+    });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
 const args = process.argv.slice(2);
-const roots = args.length > 0 ? args : ['src', 'test'];
+let vitestCode = 0;
+if (args.length === 0 || args.includes('web')) {
+  vitestCode = await run(join(projectRoot, 'node_modules/.bin/vitest'), [
+    'run',
+    '--config',
+    'web/vite.config.ts',
+  ]);
+  if (vitestCode !== 0) {
+    console.error('npm test: the web component tests (Vitest) failed');
+  }
+}
+const nodeArgs = args.filter((a) => a !== 'web');
+if (args.length > 0 && nodeArgs.length === 0) {
+  process.exit(vitestCode);
+}
+const roots = nodeArgs.length > 0 ? nodeArgs : ['src', 'test'];
 const files = roots.flatMap((r) =>
   statSync(join(projectRoot, r)).isDirectory() ? findTests(join(projectRoot, r), []) : [r],
 );
@@ -30,9 +59,12 @@ if (files.length === 0) {
   console.error('No test files found');
   process.exit(1);
 }
-const child = spawn(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...files],
-  { stdio: 'inherit', cwd: projectRoot, env: { ...process.env, NODE_ENV: 'test' } },
-);
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+const nodeCode = await run(process.execPath, [
+  '--import',
+  'tsx',
+  '--test',
+  '--test-concurrency=2',
+  '--test-timeout=120000',
+  ...files,
+]);
+process.exit(nodeCode !== 0 ? nodeCode : vitestCode);

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { captureFragmentToken, fragmentToken } from './fragmentToken';
+
+describe('single-use link tokens in the URL fragment', () => {
+  it('takes the token and wipes it from the address bar before anything else', () => {
+    window.history.pushState(null, '', '/verify-email#token=abc123');
+    captureFragmentToken();
+    expect(window.location.hash).toBe('');
+    expect(window.location.href).not.toContain('abc123');
+    expect(fragmentToken('/verify-email')).toBe('abc123');
+    // once only: a re-render or another page never sees it again
+    expect(fragmentToken('/verify-email')).toBeNull();
+  });
+
+  it('belongs to the page it arrived on', () => {
+    window.history.pushState(null, '', '/reset-password#token=xyz');
+    captureFragmentToken();
+    expect(fragmentToken('/verify-email')).toBeNull();
+  });
+
+  it('leaves other fragments alone', () => {
+    window.history.pushState(null, '', '/#main');
+    captureFragmentToken();
+    expect(window.location.hash).toBe('#main');
+  });
+});
