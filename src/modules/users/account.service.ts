@@ -10,6 +10,8 @@ import type { SessionStarter, TokenPair } from '../auth/auth.service.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../auth/passwords.js';
 import { sessionsRepository } from '../auth/sessions.repository.js';
 import { hashToken } from '../auth/tokens.js';
+import { appendToOutbox } from '../outbox/outbox.writer.js';
+import { userChangeEvents, userEvent } from '../outbox/user-events.js';
 import type { AccountMailer } from './account-mail.js';
 import { lockOutLastSuperuser } from './users.admin.service.js';
 import { usersRepository, type UserPatch } from './users.repository.js';
@@ -103,6 +105,7 @@ export class AccountService {
         if (newAddress) {
           await this.mailer.sendVerification(tx, updated);
         }
+        await appendToOutbox(tx, ...userChangeEvents(user, updated, user.id));
         return updated;
       });
     } catch (err) {
@@ -134,8 +137,9 @@ export class AccountService {
     await this.requirePassword(user, currentPassword);
     await this.db.transaction(async (tx) => {
       await lockOutLastSuperuser(tx, user.id, { isActive: false });
-      await usersRepository.update(tx, user.id, { isActive: false });
+      const archived = await usersRepository.update(tx, user.id, { isActive: false });
       await sessionsRepository.revokeAllForUser(tx, user.id);
+      await appendToOutbox(tx, ...(archived ? userChangeEvents(user, archived, user.id) : []));
     });
   }
 
@@ -153,6 +157,7 @@ export class AccountService {
       if (user === undefined) {
         throw new DomainError('invalid_account_token');
       }
+      await appendToOutbox(tx, userEvent('user.email_verified', user, user.id));
       return user;
     });
   }
