@@ -1,6 +1,8 @@
 // Which consumer receives which event type: the bindings of every consumer of the pipeline
 // (ADR 0009). A type no binding matches would come back unroutable and stay pending in the
 // outbox for ever; routes.unit.test.ts fails when a catalogue type has no consumer here.
+import type { OutboxType } from '../outbox/catalogue.js';
+
 export const CONSUMER_BINDINGS = {
   mail: ['mail.#'],
   /** The webhooks fan-out (webhooks/fanout.consumer.ts): every domain event. */
@@ -38,3 +40,11 @@ export function consumersOf(type: string): ConsumerName[] {
     CONSUMER_BINDINGS[c].some((b) => topicMatches(b, type)),
   );
 }
+
+/** Internal job types (not public events); keyed by the catalogue so none is forgotten. */
+export const INTERNAL_JOB_TYPES: Record<
+  Extract<OutboxType, `webhooks.${string}`>,
+  { description: string }
+> = {
+  'webhooks.deliver': { description: 'attempt the listed webhook deliveries' },
+};
