@@ -1,10 +1,26 @@
-// npm run dlq -- list [--limit N] | requeue [--id EVENT_ID] | purge [--id EVENT_ID]
-// Inspects and replays the mail dead-letter queue (<MAIL_QUEUE>.dead) of the configured broker.
+// npm run dlq -- [--consumer mail|webhooks|webhooks-fanout] list [--limit N] | requeue [--id ID] | purge [--id ID]
+// Inspects and replays the dead-letter queue (<queue>.dead) of one consumer of the events
+// pipeline on the configured broker; `mail` when --consumer is not given.
 import { Connection } from 'rabbitmq-client';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { redactUrl } from '../src/lib/redact.js';
-import { listDeadLetters, purgeDeadLetters, requeueDeadLetters } from '../src/modules/mail/dlq.js';
-import { declareMailTopology, mailTopology } from '../src/modules/mail/topology.js';
+import type { Config } from '../src/config.js';
+import {
+  listDeadLetters,
+  purgeDeadLetters,
+  requeueDeadLetters,
+} from '../src/modules/events/dlq.js';
+import { declareTopology, type ConsumerTopology } from '../src/modules/events/topology.js';
+import { mailTopology } from '../src/modules/mail/topology.js';
+import { deliveryTopology, fanoutTopology } from '../src/modules/webhooks/topology.js';
+
+const CONSUMERS: Record<string, (c: Config) => ConsumerTopology> = {
+  mail: mailTopology,
+  webhooks: deliveryTopology,
+  'webhooks-fanout': fanoutTopology,
+};
+const USAGE =
+  'usage: npm run dlq -- [--consumer mail|webhooks|webhooks-fanout] list [--limit N] | requeue [--id ID] | purge [--id ID]';
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -12,22 +28,26 @@ function option(args: string[], name: string): string | undefined {
 }
 
 async function main(): Promise<number> {
-  const [command, ...args] = process.argv.slice(2);
-  if (command !== 'list' && command !== 'requeue' && command !== 'purge') {
-    console.error(
-      'usage: npm run dlq -- list [--limit N] | requeue [--id EVENT_ID] | purge [--id EVENT_ID]',
-    );
+  const argv = process.argv.slice(2);
+  const consumer = option(argv, '--consumer') ?? 'mail';
+  const rest = argv.filter(
+    (a, i) => a !== '--consumer' && argv[i - 1] !== '--consumer' && !a.startsWith('--consumer='),
+  );
+  const [command, ...args] = rest;
+  const topologyOf = CONSUMERS[consumer];
+  if ((command !== 'list' && command !== 'requeue' && command !== 'purge') || !topologyOf) {
+    console.error(USAGE);
     return 2;
   }
   const config = loadConfig();
-  const t = mailTopology(config);
+  const t = topologyOf(config);
   const rabbit = new Connection({ url: config.amqpUrl, connectionName: 'ifd-dlq' });
   rabbit.on('error', () => {});
   try {
     await rabbit.onConnect(5000, true).catch(() => {
       throw new Error(`RabbitMQ at ${redactUrl(config.amqpUrl)} does not answer`);
     });
-    await declareMailTopology(rabbit, t);
+    await declareTopology(rabbit, t);
     const eventId = option(args, '--id');
     if (command === 'list') {
       const limit = Number(option(args, '--limit') ?? 100);

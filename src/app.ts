@@ -29,6 +29,9 @@ import { UsersService } from './modules/users/users.service.js';
 import { AccountMailer } from './modules/users/account-mail.js';
 import { AccountService } from './modules/users/account.service.js';
 import { UsersAdminService } from './modules/users/users.admin.service.js';
+import { SsrfGuard } from './modules/webhooks/ssrf.js';
+import webhooksRoutes from './modules/webhooks/webhooks.routes.js';
+import { WebhooksService } from './modules/webhooks/webhooks.service.js';
 
 export interface AppDeps {
   /** Share a database handle (tests); otherwise one is created from config and closed with the app. */
@@ -50,6 +53,7 @@ export const REDACT_PATHS = [
   '*.access_token',
   '*.refresh_token',
   '*.token',
+  '*.secret',
   '*.databaseUrl',
   '*.smtpUrl',
   '*.amqpUrl',
@@ -207,6 +211,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const guards = authGuards(auth);
   await app.register(projectsRoutes, { projects, guards });
   await app.register(applicationsRoutes, { applications, guards });
+  const webhooks = new WebhooksService(database.db, new SsrfGuard(config.webhooks), {
+    secretOverlapSeconds: config.webhooks.secretOverlap,
+  });
+  await app.register(webhooksRoutes, { webhooks, guards });
+  // Last: the application's client routes answer only what no API route claimed.
   await app.register(webPlugin, { distDir: config.webDistDir });
   return app;
 }

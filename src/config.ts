@@ -2,6 +2,16 @@
 // start-up into a typed, frozen Config; all bad variables are reported together.
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
+import ipaddr from 'ipaddr.js';
+
+function isCidr(value: string): boolean {
+  try {
+    ipaddr.parseCIDR(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -41,8 +51,11 @@ export interface Config {
   amqpUrl: string;
   smtpUrl: string;
   mailFrom: string;
-  mail: {
+  /** The events pipeline (ADR 0009): one topic exchange every consumer binds its queue to. */
+  events: {
     exchange: string;
+  };
+  mail: {
     queue: string;
     maxAttempts: number;
     retryBaseMs: number;
@@ -63,6 +76,26 @@ export interface Config {
     retryBaseMs: number;
     /** A publish without a broker confirm after this long counts as failed (R10). */
     publishTimeoutMs: number;
+  };
+  webhooks: {
+    queue: string;
+    /** Per-attempt timeout of a delivery (headers and the first KB of the body). */
+    timeoutMs: number;
+    /** Factor on the Standard Webhooks retry schedule (1 in production; tests use 0.001). */
+    retryScale: number;
+    /** Attempts of one delivery before it is dead (10: the whole Standard Webhooks schedule). */
+    maxAttempts: number;
+    allowHttp: boolean;
+    /** CIDRs reachable although not public unicast (tests, development). */
+    allowNetworks: string[];
+    /** Seconds without a single success before a failing subscription is disabled. */
+    disableAfter: number;
+    /** Seconds the previous secret keeps signing after a rotation. */
+    secretOverlap: number;
+    prefetch: number;
+    concurrency: number;
+    /** Deliveries in flight at once to one subscription, per worker. */
+    perSubscriptionConcurrency: number;
   };
   publicUrl: string;
   shutdownTimeoutMs: number;
@@ -177,6 +210,19 @@ class Reader {
     return v;
   }
 
+  number(name: string, fallback: number, min: number, max: number): number {
+    const v = this.raw(name);
+    if (v === undefined) {
+      return fallback;
+    }
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < min || n > max) {
+      this.problems.push(`${name} must be a number from ${min} to ${max} (got "${v}")`);
+      return fallback;
+    }
+    return n;
+  }
+
   list(name: string, fallback: string[]): string[] {
     const v = this.raw(name);
     if (v === undefined) {
@@ -241,8 +287,11 @@ export function loadConfig(env: Env = readEnv()): Config {
     amqpUrl: r.url('AMQP_URL', 'amqp://guest:guest@127.0.0.1:5672', ['amqp:', 'amqps:']),
     smtpUrl: r.url('SMTP_URL', 'smtp://127.0.0.1:1025', ['smtp:', 'smtps:']),
     mailFrom: r.string('MAIL_FROM', 'admin@site.com'),
+    events: {
+      // MAIL_EXCHANGE: the name this exchange had while mail was its only consumer.
+      exchange: r.string('EVENTS_EXCHANGE', r.string('MAIL_EXCHANGE', 'ifd.events')),
+    },
     mail: {
-      exchange: r.string('MAIL_EXCHANGE', 'ifd.events'),
       queue: r.string('MAIL_QUEUE', 'ifd.mail'),
       maxAttempts: r.int('MAIL_MAX_ATTEMPTS', 8, 1, 100),
       retryBaseMs: r.int('MAIL_RETRY_BASE_MS', 1000, 10, 3_600_000),
@@ -257,6 +306,19 @@ export function loadConfig(env: Env = readEnv()): Config {
       batchSize: r.int('OUTBOX_BATCH_SIZE', 200, 1, 10_000),
       retryBaseMs: r.int('OUTBOX_RETRY_BASE_MS', 1000, 10, 3_600_000),
       publishTimeoutMs: r.int('OUTBOX_PUBLISH_TIMEOUT_MS', 5000, 100, 600_000),
+    },
+    webhooks: {
+      queue: r.string('WEBHOOK_QUEUE', 'ifd.webhooks'),
+      timeoutMs: r.int('WEBHOOK_TIMEOUT_MS', 15_000, 100, 300_000),
+      retryScale: r.number('WEBHOOK_RETRY_SCALE', 1, 0.0001, 100),
+      maxAttempts: r.int('WEBHOOK_MAX_ATTEMPTS', 10, 1, 10),
+      allowHttp: r.bool('WEBHOOK_ALLOW_HTTP', false),
+      allowNetworks: r.list('WEBHOOK_ALLOW_NETWORKS', []),
+      disableAfter: r.duration('WEBHOOK_DISABLE_AFTER', 5 * 86400),
+      secretOverlap: r.duration('WEBHOOK_SECRET_OVERLAP', 24 * 3600),
+      prefetch: r.int('WEBHOOK_PREFETCH', 200, 1, 10_000),
+      concurrency: r.int('WEBHOOK_CONCURRENCY', 100, 1, 5000),
+      perSubscriptionConcurrency: r.int('WEBHOOK_PER_SUBSCRIPTION_CONCURRENCY', 10, 1, 1000),
     },
     publicUrl: r.url('PUBLIC_URL', 'http://127.0.0.1:8000', ['http:', 'https:']),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
@@ -280,6 +342,11 @@ export function loadConfig(env: Env = readEnv()): Config {
     r.problems.push(
       'FIRST_SUPERUSER_USERNAME, FIRST_SUPERUSER_EMAIL and FIRST_SUPERUSER_PASSWORD must be set together',
     );
+  }
+  for (const cidr of config.webhooks.allowNetworks) {
+    if (!isCidr(cidr)) {
+      r.problems.push(`WEBHOOK_ALLOW_NETWORKS: "${cidr}" is not a CIDR such as 127.0.0.1/32`);
+    }
   }
   if (config.jwt.accessTokenTtl >= config.jwt.refreshTokenTtl) {
     r.problems.push('ACCESS_TOKEN_TTL must be shorter than REFRESH_TOKEN_TTL');

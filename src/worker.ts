@@ -1,6 +1,7 @@
-// Entry of the background worker (`npm run worker`): the outbox relay (outbox rows → RabbitMQ)
-// and the mail consumer (RabbitMQ → SMTP) in one process. `--only=relay` or `--only=mail`
-// runs one of them; any number of workers may run side by side. SIGTERM/SIGINT: stop taking
+// Entry of the background worker (`npm run worker`): the outbox relay (outbox rows → the events
+// exchange), the mail consumer (RabbitMQ → SMTP) and the webhook consumers (fan-out and
+// deliveries) in one process. `--only=relay|mail|webhooks` runs one of them; any number of
+// workers may run side by side. SIGTERM/SIGINT: stop taking
 // work, finish what is in flight, return unacked messages, close connections, exit 0 (R13).
 import { pathToFileURL } from 'node:url';
 import pino, { type Logger } from 'pino';
@@ -14,18 +15,25 @@ import { MailConsumer, type MailOutcome } from './modules/mail/mail.consumer.js'
 import { createSmtpSender } from './modules/mail/smtp.js';
 import { declareMailTopology, mailTopology } from './modules/mail/topology.js';
 import { OutboxRelay } from './modules/outbox/outbox.relay.js';
+import type { EventOutcome } from './modules/events/consumer.js';
+import { SsrfGuard } from './modules/webhooks/ssrf.js';
+import { deliveryTopology, fanoutTopology } from './modules/webhooks/topology.js';
+import { WebhookConsumers, type WebhookDeadReason } from './modules/webhooks/webhooks.consumer.js';
 
-export type WorkerRole = 'relay' | 'mail';
+export type WorkerRole = 'relay' | 'mail' | 'webhooks';
+const ROLES: WorkerRole[] = ['relay', 'mail', 'webhooks'];
 
 export interface WorkerOptions {
   roles?: WorkerRole[];
   log?: Logger;
   onOutcome?: (o: MailOutcome) => void;
+  onWebhookOutcome?: (o: EventOutcome<WebhookDeadReason> & { consumer: string }) => void;
 }
 
 export interface Worker {
   relay: OutboxRelay | null;
   mail: MailConsumer | null;
+  webhooks: WebhookConsumers | null;
   rabbit: Connection;
   close(): Promise<void>;
 }
@@ -61,7 +69,7 @@ export function amqpConnection(config: Config, name: string, log: Logger): Conne
 }
 
 export async function startWorker(config: Config, opts: WorkerOptions = {}): Promise<Worker> {
-  const roles = new Set(opts.roles ?? ['relay', 'mail']);
+  const roles = new Set(opts.roles ?? ROLES);
   const log = opts.log ?? createLogger(config);
   const topology = mailTopology(config);
   // One connection per delivery batch in flight, two for the relay (its LISTEN is separate).
@@ -72,7 +80,9 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
           Math.min(config.mail.concurrency, config.mail.prefetch),
           config.mail.batchSize,
         )
-      : 0) + (roles.has('relay') ? 2 : 1),
+      : 0) +
+      (roles.has('relay') ? 2 : 1) +
+      (roles.has('webhooks') ? 10 : 0),
     (err) => log.warn({ err }, 'idle database client error'),
   );
   const rabbit = amqpConnection(config, `ifd-worker-${process.pid}`, log);
@@ -105,13 +115,34 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
     mail.start();
   }
 
+  let webhooks: WebhookConsumers | null = null;
+  if (roles.has('webhooks')) {
+    webhooks = new WebhookConsumers({
+      rabbit,
+      pool: database.pool,
+      fanout: fanoutTopology(config),
+      delivery: deliveryTopology(config),
+      guard: new SsrfGuard(config.webhooks),
+      settings: {
+        timeoutMs: config.webhooks.timeoutMs,
+        disableAfterSeconds: config.webhooks.disableAfter,
+        perSubscription: config.webhooks.perSubscriptionConcurrency,
+      },
+      prefetch: config.webhooks.prefetch,
+      concurrency: config.webhooks.concurrency,
+      log,
+      onOutcome: opts.onWebhookOutcome,
+    });
+    webhooks.start();
+  }
+
   let relay: OutboxRelay | null = null;
   if (roles.has('relay')) {
     relay = new OutboxRelay({
       pool: database.pool,
       databaseUrl: config.databaseUrl,
       rabbit,
-      exchange: topology.exchange,
+      exchange: config.events.exchange,
       batchSize: config.outbox.batchSize,
       pollMs: config.outbox.pollMs,
       retryBaseMs: config.outbox.retryBaseMs,
@@ -129,11 +160,13 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
   return {
     relay,
     mail,
+    webhooks,
     rabbit,
     close: () => {
       closing ??= (async () => {
         await relay?.stop();
         await mail?.stop();
+        await webhooks?.stop();
         await rabbit.close();
         sender?.close();
         await database.close();
@@ -148,10 +181,11 @@ function parseRoles(argv: string[]): WorkerRole[] | undefined {
   if (only === undefined) {
     return undefined;
   }
-  if (only !== 'relay' && only !== 'mail') {
-    throw new ConfigError([`--only must be relay or mail (got "${only}")`]);
+  const role = ROLES.find((r) => r === only);
+  if (role === undefined) {
+    throw new ConfigError([`--only must be relay, mail or webhooks (got "${only}")`]);
   }
-  return [only];
+  return [role];
 }
 
 async function main(): Promise<void> {

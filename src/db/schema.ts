@@ -4,3 +4,4 @@ export * from '../modules/auth/refresh-sessions.table.js';
 export * from '../modules/auth/account-tokens.table.js';
 export * from '../modules/outbox/outbox.table.js';
 export * from '../modules/projects/projects.table.js';
+export * from '../modules/webhooks/webhooks.table.js';

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { Connection } from 'rabbitmq-client';
 import type { Config } from '../../src/config.js';
 import { projectRoot } from '../../src/lib/paths.js';
+import { deleteTopology } from '../../src/modules/events/topology.js';
 import { deleteMailTopology, mailTopology } from '../../src/modules/mail/topology.js';
+import { deliveryTopology, fanoutTopology } from '../../src/modules/webhooks/topology.js';
 
 export const TEST_AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -15,8 +17,9 @@ export function mailTestEnv(overrides: Record<string, string> = {}): Record<stri
   const run = `${process.pid}.${randomBytes(4).toString('hex')}`;
   return {
     AMQP_URL: TEST_AMQP_URL,
-    MAIL_EXCHANGE: `ifd.test.${run}.events`,
+    EVENTS_EXCHANGE: `ifd.test.${run}.events`,
     MAIL_QUEUE: `ifd.test.${run}.mail`,
+    WEBHOOK_QUEUE: `ifd.test.${run}.webhooks`,
     MAIL_MAX_ATTEMPTS: '4',
     MAIL_RETRY_BASE_MS: '200',
     MAIL_PREFETCH: '20',
@@ -45,6 +48,8 @@ export async function messageCount(rabbit: Connection, queue: string): Promise<n
 export async function deleteTestTopology(config: Config): Promise<void> {
   const rabbit = adminConnection();
   try {
+    await deleteTopology(rabbit, fanoutTopology(config));
+    await deleteTopology(rabbit, deliveryTopology(config));
     await deleteMailTopology(rabbit, mailTopology(config));
   } finally {
     await rabbit.close();

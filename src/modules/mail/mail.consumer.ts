@@ -1,25 +1,24 @@
-// The mail worker's consumer (issue 3): manual acks, prefetch, a bounded number of mails in
-// flight. For each message: validate and render, claim the event id in mail_deliveries, send by
-// SMTP, commit the claim, then ack (claims of mails in flight together share a transaction:
-// delivery-batcher.ts). Temporary failures go to a TTL retry queue that
-// dead-letters back into the mail queue; permanent ones (SMTP 5xx, bad payload, unknown type)
-// and exhausted retries go to <queue>.dead with the reason in headers. Nothing is dropped.
+// The mail consumer (issue 3): one handler on the shared consumer core (events/consumer.ts,
+// ADR 0009), which parses, counts attempts, retries through TTL tiers and dead-letters. For
+// each message: validate and render, claim the event id in mail_deliveries, send by SMTP,
+// commit the claim, then ack (claims of mails in flight together share a transaction:
+// delivery-batcher.ts). Temporary failures are retried; permanent ones (SMTP 5xx, bad
+// payload, unknown type) and exhausted retries go to <queue>.dead with the reason in headers.
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import type { Connection } from 'rabbitmq-client';
 import {
-  ConsumerStatus,
-  type AsyncMessage,
-  type Connection,
-  type Consumer,
-  type Publisher,
-} from 'rabbitmq-client';
+  errorText,
+  EventConsumer,
+  type EventMessage,
+  type EventOutcome,
+  type HandlerResult,
+} from '../events/consumer.js';
 import { batchesInFlight, DeliveryBatcher } from './delivery-batcher.js';
 import { composeMail } from './registry.js';
 import { classifySendError, type MailSender } from './smtp.js';
 import type { MailContext } from './template.js';
-import { MAIL_BINDING, queueDeclarations, type MailTopology } from './topology.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import type { MailTopology } from './topology.js';
 
 export type DeadReason =
   'invalid_message' | 'unknown_type' | 'invalid_payload' | 'smtp_rejected' | 'max_attempts';
@@ -63,49 +62,32 @@ class RateLimiter {
   }
 }
 
-/** Attempts made before this delivery: the x-death count of our retry queues (or our header). */
-export function previousAttempts(msg: AsyncMessage, topology: MailTopology): number {
-  const headers = msg.headers ?? {};
-  let fromDeaths = 0;
-  const deaths: unknown = headers['x-death'];
-  if (Array.isArray(deaths)) {
-    for (const d of deaths as Array<Record<string, unknown>>) {
-      if (typeof d.queue === 'string' && topology.isRetryQueue(d.queue)) {
-        fromDeaths += Number(d.count ?? 0) || 0;
-      }
-    }
-  }
-  const own = Number(headers['x-attempts'] ?? 0) || 0;
-  return Math.max(fromDeaths, own);
-}
+type MailDeadReason = 'unknown_type' | 'invalid_payload' | 'smtp_rejected';
 
-function errorText(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).slice(0, 500);
-}
-
-function bodyOf(msg: AsyncMessage): { ok: true; value: unknown } | { ok: false; error: string } {
-  const b: unknown = msg.body;
-  if (Buffer.isBuffer(b) || typeof b === 'string') {
-    try {
-      return { ok: true, value: JSON.parse(b.toString()) as unknown };
-    } catch {
-      return { ok: false, error: 'body is not JSON' };
-    }
+function toMailOutcome(o: EventOutcome<MailDeadReason>): MailOutcome | null {
+  switch (o.status) {
+    case 'done':
+      return { status: 'sent', eventId: o.eventId };
+    case 'duplicate':
+      return { status: 'duplicate', eventId: o.eventId };
+    case 'retry':
+      return {
+        status: 'retry',
+        eventId: o.eventId,
+        attempt: o.attempt,
+        delayMs: o.delayMs,
+        error: o.error,
+      };
+    case 'dead':
+      return { status: 'dead', eventId: o.eventId, reason: o.reason, error: o.error };
+    case 'skipped':
+    case 'deferred':
+      return null; // the mail handler never skips or defers
   }
-  return { ok: true, value: b };
-}
-
-function rawBody(msg: AsyncMessage): Buffer {
-  const b: unknown = msg.body;
-  if (Buffer.isBuffer(b)) {
-    return b;
-  }
-  return Buffer.from(typeof b === 'string' ? b : JSON.stringify(b ?? null));
 }
 
 export class MailConsumer {
-  private consumer: Consumer | null = null;
-  private readonly publisher: Publisher;
+  private readonly core: EventConsumer<MailDeadReason>;
   private readonly limiter: RateLimiter;
   private readonly batcher: DeliveryBatcher;
 
@@ -116,76 +98,38 @@ export class MailConsumer {
       o.batchSize,
       batchesInFlight(Math.min(o.concurrency, o.prefetch), o.batchSize),
     );
-    this.publisher = o.rabbit.createPublisher({
-      confirm: true,
-      maxAttempts: 2,
-      queues: queueDeclarations(o.topology),
+    this.core = new EventConsumer<MailDeadReason>({
+      rabbit: o.rabbit,
+      topology: o.topology,
+      prefetch: o.prefetch,
+      concurrency: o.concurrency,
+      log: o.log,
+      handler: (m) => this.handle(m),
+      onOutcome: (e) => {
+        const mail = toMailOutcome(e);
+        if (mail !== null) {
+          o.onOutcome?.(mail);
+        }
+      },
     });
   }
 
   start(): void {
-    const t = this.o.topology;
-    const [mainQueue] = queueDeclarations(t);
-    this.consumer = this.o.rabbit.createConsumer(
-      {
-        queue: t.queue,
-        queueOptions: mainQueue,
-        qos: { prefetchCount: this.o.prefetch },
-        concurrency: Math.min(this.o.concurrency, this.o.prefetch),
-        requeue: true,
-        exchanges: [{ exchange: t.exchange, type: 'topic', durable: true }],
-        queueBindings: [{ exchange: t.exchange, queue: t.queue, routingKey: MAIL_BINDING }],
-      },
-      (msg) => this.handle(msg),
-    );
-    this.consumer.on('error', (err) => this.o.log.warn({ err }, 'mail consumer error'));
+    this.core.start();
   }
 
   /** Stops taking messages and waits for handlers in flight; unacked messages return to the queue. */
-  async stop(): Promise<void> {
-    await this.consumer?.close();
-    await this.publisher.close();
+  stop(): Promise<void> {
+    return this.core.stop();
   }
 
-  private async handle(msg: AsyncMessage): Promise<ConsumerStatus> {
-    const outcome = await this.process(msg);
-    this.o.onOutcome?.(outcome);
-    const log = this.o.log;
-    switch (outcome.status) {
-      case 'sent':
-        log.debug({ eventId: outcome.eventId }, 'mail sent');
-        break;
-      case 'duplicate':
-        log.info({ eventId: outcome.eventId }, 'mail already sent; duplicate acknowledged');
-        break;
-      case 'retry':
-        log.warn(outcome, 'mail failed temporarily; scheduled a retry');
-        break;
-      case 'dead':
-        log.error(outcome, 'mail moved to the dead-letter queue');
-        break;
-    }
-    return ConsumerStatus.ACK;
-  }
-
-  /** Any exception escaping here (broker gone while re-publishing) nacks with requeue. */
-  private async process(msg: AsyncMessage): Promise<MailOutcome> {
-    const eventId = msg.messageId ?? '';
-    const type = msg.type ?? msg.routingKey;
-    if (!UUID.test(eventId)) {
-      return this.dead(msg, eventId, 'invalid_message', 'message id is not an event id (uuid)');
-    }
-    const body = bodyOf(msg);
-    if (!body.ok) {
-      return this.dead(msg, eventId, 'invalid_payload', body.error);
-    }
-    const composed = composeMail(type, body.value, this.o.context);
+  private async handle(m: EventMessage): Promise<HandlerResult<MailDeadReason>> {
+    const { eventId, type } = m;
+    const composed = composeMail(type, m.body, this.o.context);
     if (!composed.ok) {
-      return this.dead(msg, eventId, composed.reason, composed.detail);
+      return { status: 'dead', reason: composed.reason, error: composed.detail };
     }
     const mail = composed.mail;
-    const attempt = previousAttempts(msg, this.o.topology) + 1;
-
     // Claim, send, commit: grouped with the mails in flight beside it (delivery-batcher.ts).
     const result = await this.batcher.submit({
       eventId,
@@ -206,69 +150,16 @@ export class MailConsumer {
     });
     switch (result.status) {
       case 'sent':
-        return { status: 'sent', eventId };
+        return { status: 'done' };
       case 'duplicate':
-        return { status: 'duplicate', eventId };
+        return { status: 'duplicate' };
       case 'send_failed':
         if (classifySendError(result.error) === 'permanent') {
-          return this.dead(msg, eventId, 'smtp_rejected', errorText(result.error), attempt);
+          return { status: 'dead', reason: 'smtp_rejected', error: errorText(result.error) };
         }
-        return this.retryOrDead(msg, eventId, attempt, `smtp: ${errorText(result.error)}`);
+        return { status: 'retry', error: `smtp: ${errorText(result.error)}` };
       case 'db_failed':
-        return this.retryOrDead(msg, eventId, attempt, `database: ${errorText(result.error)}`);
+        return { status: 'retry', error: `database: ${errorText(result.error)}` };
     }
-  }
-
-  private async retryOrDead(
-    msg: AsyncMessage,
-    eventId: string,
-    attempt: number,
-    error: string,
-  ): Promise<MailOutcome> {
-    if (attempt >= this.o.topology.maxAttempts) {
-      return this.dead(msg, eventId, 'max_attempts', error, attempt);
-    }
-    const retry = this.o.topology.retryFor(attempt);
-    await this.republish(msg, retry.queue, { 'x-attempts': attempt, 'x-last-error': error });
-    return { status: 'retry', eventId, attempt, delayMs: retry.delayMs, error };
-  }
-
-  private async dead(
-    msg: AsyncMessage,
-    eventId: string,
-    reason: DeadReason,
-    error: string,
-    attempt?: number,
-  ): Promise<MailOutcome> {
-    await this.republish(msg, this.o.topology.dead, {
-      'x-dead-reason': reason,
-      'x-last-error': error,
-      'x-dead-at': new Date().toISOString(),
-      'x-original-routing-key': msg.routingKey,
-      ...(attempt !== undefined ? { 'x-attempts': attempt } : {}),
-    });
-    return { status: 'dead', eventId, reason, error };
-  }
-
-  /** Publishes a copy (same id, type, body) to a queue with confirm; the caller then acks. */
-  private async republish(
-    msg: AsyncMessage,
-    queue: string,
-    headers: Record<string, string | number>,
-  ): Promise<void> {
-    await this.publisher.send(
-      {
-        exchange: '',
-        routingKey: queue,
-        durable: true,
-        mandatory: true,
-        messageId: msg.messageId,
-        type: msg.type ?? msg.routingKey,
-        contentType: msg.contentType,
-        timestamp: msg.timestamp,
-        headers: { ...msg.headers, ...headers },
-      },
-      rawBody(msg),
-    );
   }
 }

@@ -19,7 +19,7 @@ import {
   type WorkerProcess,
 } from '../../../test/helpers/worker.js';
 import { startWorker, type Worker } from '../../worker.js';
-import { listDeadLetters, purgeDeadLetters, requeueDeadLetters } from './dlq.js';
+import { listDeadLetters, purgeDeadLetters, requeueDeadLetters } from '../events/dlq.js';
 import type { MailOutcome } from './mail.consumer.js';
 import { mailTopology, type MailTopology } from './topology.js';
 

@@ -11,7 +11,7 @@
 //      catalogue's payload.
 //   4. Producers call appendToOutbox(tx, { type: 'mail.password_reset', payload }) inside the
 //      transaction of the state change. Nothing else: the relay publishes every type, the
-//      mail queue binds `mail.#`, the worker renders, sends, retries and dead-letters.
+//      mail queue binds `mail.#` (src/modules/events/routes.ts), the worker renders, sends, retries and dead-letters.
 // Payloads are versioned: add fields, never change or remove one; a breaking change is a new type.
 import type { MailContext, MailTemplate, MailType, PayloadOf, RenderedMail } from './template.js';
 import { welcomeMail } from './templates/welcome.js';
@@ -19,6 +19,7 @@ import { verifyEmailMail } from './templates/verify-email.js';
 import { passwordResetMail } from './templates/password-reset.js';
 import { applicationSubmittedMail } from './templates/application-submitted.js';
 import { applicationDecidedMail } from './templates/application-decided.js';
+import { webhookDisabledMail } from './templates/webhook-disabled.js';
 
 export const mailTemplates: { [K in MailType]: MailTemplate<PayloadOf<K>> } = {
   'mail.welcome': welcomeMail,
@@ -26,6 +27,7 @@ export const mailTemplates: { [K in MailType]: MailTemplate<PayloadOf<K>> } = {
   'mail.password_reset': passwordResetMail,
   'mail.application_submitted': applicationSubmittedMail,
   'mail.application_decided': applicationDecidedMail,
+  'mail.webhook_disabled': webhookDisabledMail,
 };
 
 export interface ComposedMail extends RenderedMail {

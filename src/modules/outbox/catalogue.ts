@@ -139,6 +139,60 @@ export interface ApplicationDecidedMailPayload extends MailLocale {
   reason: string | null;
 }
 
+// --- Users: domain events (issue 9; for webhooks). Like the project events: `v: 1`,
+// `actor_id` (null when the system or an operator script did it) and `occurred_at`. They
+// carry no password hash, token or other secret: only the public state of the account.
+
+/** The state of a user as a webhook consumer needs it (no hash, no token). */
+export interface UserSnapshotV1 {
+  id: number;
+  username: string;
+  email: string;
+  is_active: boolean;
+  is_superuser: boolean;
+  email_verified: boolean;
+  created_at: string;
+}
+
+interface UserEventBase {
+  v: 1;
+  user_id: number;
+  actor_id: number | null;
+  occurred_at: string;
+  user: UserSnapshotV1;
+}
+export type UserCreatedPayload = UserEventBase;
+export type UserEmailVerifiedPayload = UserEventBase;
+export interface UserUpdatedPayload extends UserEventBase {
+  /** API field names that changed (`username`, `email`). */
+  changed: string[];
+}
+export type UserArchivalPayload = UserEventBase;
+export interface UserRoleChangedPayload extends UserEventBase {
+  from: 'user' | 'superuser';
+  to: 'user' | 'superuser';
+}
+
+/** mail.webhook_disabled: to the creator of a subscription the service disabled. */
+export interface WebhookDisabledMailPayload {
+  v: 1;
+  user_id: number;
+  username: string;
+  email: string;
+  subscription_id: number;
+  url: string;
+  reason: string;
+}
+
+/**
+ * webhooks.deliver (internal): attempt the given deliveries (ping, redeliver, recover). The
+ * API writes it in the transaction that creates or resets the deliveries.
+ */
+export interface WebhookDeliverPayload {
+  v: 1;
+  delivery_ids: number[];
+}
+
 export type OutboxMessage =
   | { type: 'mail.welcome'; payload: WelcomeMailPayload }
   | { type: 'mail.verify_email'; payload: VerifyEmailMailPayload }
@@ -154,6 +208,24 @@ export type OutboxMessage =
   | { type: 'member.removed'; payload: MemberRemovedPayload }
   | { type: 'application.submitted'; payload: ApplicationSubmittedPayload }
   | { type: 'application.decided'; payload: ApplicationDecidedPayload }
-  | { type: 'application.withdrawn'; payload: ApplicationWithdrawnPayload };
+  | { type: 'application.withdrawn'; payload: ApplicationWithdrawnPayload }
+  | { type: 'user.created'; payload: UserCreatedPayload }
+  | { type: 'user.email_verified'; payload: UserEmailVerifiedPayload }
+  | { type: 'user.updated'; payload: UserUpdatedPayload }
+  | { type: 'user.archived'; payload: UserArchivalPayload }
+  | { type: 'user.restored'; payload: UserArchivalPayload }
+  | { type: 'user.role_changed'; payload: UserRoleChangedPayload }
+  | { type: 'mail.webhook_disabled'; payload: WebhookDisabledMailPayload }
+  | { type: 'webhooks.deliver'; payload: WebhookDeliverPayload };
 
 export type OutboxType = OutboxMessage['type'];
+
+/**
+ * Payload fields that hold a single-use secret: the relay removes them from the row in the
+ * transaction that marks it published (the message in RabbitMQ keeps them for the mail
+ * consumer), so `outbox_events` never keeps a usable link (ADR 0009).
+ */
+export const SECRET_PAYLOAD_FIELDS: Partial<Record<OutboxType, readonly string[]>> = {
+  'mail.verify_email': ['link'],
+  'mail.password_reset': ['link'],
+};

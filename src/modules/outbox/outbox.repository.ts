@@ -2,6 +2,7 @@
 // caller's transaction, so several relays share the work without waiting on each other and a
 // row is never published by two relays at once (a crash still can: the consumer deduplicates).
 import type pg from 'pg';
+import { SECRET_PAYLOAD_FIELDS } from './catalogue.js';
 
 export interface PendingEvent {
   id: number;
@@ -47,6 +48,19 @@ function toPending(rows: PendingRow[]): PendingEvent[] {
   }));
 }
 
+const quote = (v: string) => `'${v.replace(/'/g, "''")}'`;
+
+/**
+ * `payload` with the single-use secrets of its type removed: rows are scrubbed in the same
+ * statement that marks them published (ADR 0009). Built from constants, not from input.
+ */
+export const SCRUB_PAYLOAD_SQL = `CASE type ${Object.entries(SECRET_PAYLOAD_FIELDS)
+  .map(
+    ([type, fields]) =>
+      `WHEN ${quote(type)} THEN payload - ARRAY[${(fields ?? []).map(quote).join(',')}]::text[]`,
+  )
+  .join(' ')} ELSE payload END`;
+
 const idArray = (ids: number[]) => `'{${ids.map((id) => Math.trunc(id)).join(',')}}'::bigint[]`;
 
 export const outboxRepository = {
@@ -68,7 +82,7 @@ export const outboxRepository = {
       return;
     }
     await client.query(
-      `UPDATE outbox_events SET published_at = now(), last_error = NULL WHERE id = ANY(${idArray(ids)}); COMMIT`,
+      `UPDATE outbox_events SET published_at = now(), last_error = NULL, payload = ${SCRUB_PAYLOAD_SQL} WHERE id = ANY(${idArray(ids)}); COMMIT`,
     );
   },
 

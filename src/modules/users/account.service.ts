@@ -12,6 +12,8 @@ import type { SessionStarter, TokenPair } from '../auth/auth.service.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../auth/passwords.js';
 import { sessionsRepository } from '../auth/sessions.repository.js';
 import { hashToken } from '../auth/tokens.js';
+import { appendToOutbox } from '../outbox/outbox.writer.js';
+import { userChangeEvents, userEvent } from '../outbox/user-events.js';
 import type { AccountMailer } from './account-mail.js';
 import { lockOutLastSuperuser } from './users.admin.service.js';
 import { usersRepository, type UserPatch } from './users.repository.js';
@@ -109,6 +111,7 @@ export class AccountService {
         if (newAddress) {
           await this.mailer.sendVerification(tx, updated);
         }
+        await appendToOutbox(tx, ...userChangeEvents(user, updated, user.id));
         return updated;
       });
     } catch (err) {
@@ -140,8 +143,9 @@ export class AccountService {
     await this.requirePassword(user, currentPassword);
     await this.db.transaction(async (tx) => {
       await lockOutLastSuperuser(tx, user.id, { isActive: false });
-      await usersRepository.update(tx, user.id, { isActive: false });
+      const archived = await usersRepository.update(tx, user.id, { isActive: false });
       await sessionsRepository.revokeAllForUser(tx, user.id);
+      await appendToOutbox(tx, ...(archived ? userChangeEvents(user, archived, user.id) : []));
     });
   }
 
@@ -160,6 +164,7 @@ export class AccountService {
       if (spent !== undefined && user === undefined) {
         throw new DomainError('invalid_account_token');
       }
+      await appendToOutbox(tx, userEvent('user.email_verified', user, user.id));
       return user;
     });
     if (verified === undefined) {

@@ -2,6 +2,8 @@ import type { Db, Executor } from '../../db/client.js';
 import { DomainError } from '../../lib/errors.js';
 import { decodeCursor, toPage, type SortDirection } from '../../lib/pagination.js';
 import { sessionsRepository } from '../auth/sessions.repository.js';
+import { appendToOutbox } from '../outbox/outbox.writer.js';
+import { userChangeEvents } from '../outbox/user-events.js';
 import type { AccountMailer } from './account-mail.js';
 import {
   usersRepository,
@@ -148,6 +150,7 @@ export class UsersAdminService {
         if (newAddress && updated.isActive) {
           await this.mailer.sendVerification(tx, updated);
         }
+        await appendToOutbox(tx, ...userChangeEvents(current, updated, null));
         return updated;
       });
     } catch (err) {
@@ -164,17 +167,22 @@ export class UsersAdminService {
         throw new DomainError('not_found', 'User not found');
       }
       if (current.isActive) {
-        await usersRepository.update(tx, id, { isActive: false });
+        const archived = await usersRepository.update(tx, id, { isActive: false });
+        await appendToOutbox(tx, ...(archived ? userChangeEvents(current, archived, null) : []));
       }
       await sessionsRepository.revokeAllForUser(tx, id);
     });
   }
 
   async restore(id: number): Promise<UserRow> {
-    const updated = await usersRepository.update(this.db, id, { isActive: true });
-    if (updated === undefined) {
-      throw new DomainError('not_found', 'User not found');
-    }
-    return updated;
+    return this.db.transaction(async (tx) => {
+      const current = await usersRepository.lockById(tx, id);
+      const updated = await usersRepository.update(tx, id, { isActive: true });
+      if (current === undefined || updated === undefined) {
+        throw new DomainError('not_found', 'User not found');
+      }
+      await appendToOutbox(tx, ...userChangeEvents(current, updated, null));
+      return updated;
+    });
   }
 }

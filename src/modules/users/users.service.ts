@@ -2,6 +2,7 @@ import type { Db } from '../../db/client.js';
 import { DomainError, validationError } from '../../lib/errors.js';
 import { DEFAULT_LOCALE, type Locale } from '../../lib/locale.js';
 import { appendToOutbox } from '../outbox/outbox.writer.js';
+import { userChangeEvents, userEvent } from '../outbox/user-events.js';
 import { hashPassword, isCommonPassword } from '../auth/passwords.js';
 import { uniqueViolation, usersRepository } from './users.repository.js';
 import type { UserRow } from './users.table.js';
@@ -92,6 +93,7 @@ export class UsersService {
         });
         // A mail of its own (issue 4): the welcome mail stays exactly as v1 had it.
         await this.mailer.sendVerification(tx, user);
+        await appendToOutbox(tx, userEvent('user.created', user, user.id));
         return user;
       });
     } catch (err) {
@@ -130,17 +132,26 @@ export class UsersService {
           `User "${existing.username}" already exists and is not an active superuser; pass --promote to make it one`,
         );
       }
-      await usersRepository.update(this.db, existing.id, { isSuperuser: true, isActive: true });
+      await this.db.transaction(async (tx) => {
+        const after = await usersRepository.update(tx, existing.id, {
+          isSuperuser: true,
+          isActive: true,
+        });
+        await appendToOutbox(tx, ...(after ? userChangeEvents(existing, after, null) : []));
+      });
       return 'promoted';
     }
     const passwordHash = await hashPassword(input.password);
     try {
-      await usersRepository.insert(this.db, {
-        username: input.username,
-        email: input.email,
-        passwordHash,
-        isSuperuser: true,
-        emailVerifiedAt: new Date(),
+      await this.db.transaction(async (tx) => {
+        const created = await usersRepository.insert(tx, {
+          username: input.username,
+          email: input.email,
+          passwordHash,
+          isSuperuser: true,
+          emailVerifiedAt: new Date(),
+        });
+        await appendToOutbox(tx, userEvent('user.created', created, null));
       });
     } catch (err) {
       // Two API processes bootstrapping at once: the other one created it.

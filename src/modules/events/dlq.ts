@@ -1,8 +1,9 @@
-// Operator tools for the mail dead-letter queue (`npm run dlq -- list|requeue|purge`). Messages
-// are fetched with basic.get and left unacknowledged while we look at them; closing the channel
-// returns the ones we did not act on to the queue, in order.
+// Operator tools for the dead-letter queue of any consumer of the events pipeline
+// (`npm run dlq -- --consumer NAME list|requeue|purge`). Messages are fetched with basic.get and
+// left unacknowledged while we look at them; closing the channel returns the ones we did not
+// act on to the queue, in order.
 import type { Connection, SyncMessage } from 'rabbitmq-client';
-import type { MailTopology } from './topology.js';
+import type { ConsumerTopology } from './topology.js';
 
 export interface DeadLetter {
   eventId: string;
@@ -40,7 +41,7 @@ function describe(msg: SyncMessage): DeadLetter {
 /** Walks up to `limit` dead letters; `act` returns true to acknowledge (remove) one. */
 async function walk(
   rabbit: Connection,
-  t: MailTopology,
+  t: ConsumerTopology,
   limit: number,
   act: (msg: SyncMessage, d: DeadLetter) => Promise<boolean>,
 ): Promise<DeadLetter[]> {
@@ -70,19 +71,19 @@ const keep = () => Promise.resolve(false);
 
 export function listDeadLetters(
   rabbit: Connection,
-  t: MailTopology,
+  t: ConsumerTopology,
   limit = 100,
 ): Promise<DeadLetter[]> {
   return walk(rabbit, t, limit, keep);
 }
 
 /**
- * Puts dead letters (all, or the one with `eventId`) back into the mail queue with a fresh
- * attempt count. Sent mails stay deduplicated by event id, so a replay never sends twice.
+ * Puts dead letters (all, or the one with `eventId`) back into the consumer's queue with a fresh
+ * attempt count. Consumers deduplicate (mails by event id, webhooks by delivery), so a replay never sends twice.
  */
 export async function requeueDeadLetters(
   rabbit: Connection,
-  t: MailTopology,
+  t: ConsumerTopology,
   opts: { eventId?: string; limit?: number } = {},
 ): Promise<DeadLetter[]> {
   const pub = rabbit.createPublisher({ confirm: true });
@@ -128,7 +129,7 @@ export async function requeueDeadLetters(
 /** Removes dead letters for good (all, or the one with `eventId`). */
 export async function purgeDeadLetters(
   rabbit: Connection,
-  t: MailTopology,
+  t: ConsumerTopology,
   opts: { eventId?: string } = {},
 ): Promise<number> {
   if (opts.eventId === undefined) {

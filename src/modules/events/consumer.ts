@@ -1,0 +1,291 @@
+// The generic consumer of the events pipeline (ADR 0009): what every consumer (mail, webhooks,
+// the next one) shares, so a consumer is a handler and a topology, not a copy of this file.
+//
+// For each message: parse (event id = message id, a uuid; JSON body), count the attempt, call
+// the handler, and act on the outcome it returns: ack; re-publish to a TTL retry tier
+// (attempts + 1) or, when attempts are exhausted, to <queue>.dead with the reason in headers;
+// `defer` re-publishes to a tier without counting an attempt (the handler chose not to try
+// now). Every re-publish is confirmed by the broker before the original is acked, so nothing
+// is dropped; an exception escaping the handler (or a failed re-publish) nacks with requeue.
+import type { Logger } from 'pino';
+import {
+  ConsumerStatus,
+  type AsyncMessage,
+  type Connection,
+  type Consumer,
+  type Publisher,
+} from 'rabbitmq-client';
+import { queueDeclarations, type ConsumerTopology } from './topology.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** One parsed message, as a handler sees it. */
+export interface EventMessage {
+  eventId: string;
+  type: string;
+  body: unknown;
+  /** 1 for the first try, 2 for the first retry, ... */
+  attempt: number;
+  headers: Record<string, unknown>;
+  raw: AsyncMessage;
+}
+
+/** What a handler did (style rule 7): the core turns it into an ack, a retry or a dead letter. */
+export type HandlerResult<R extends string = string> =
+  | { status: 'done'; detail?: string }
+  | { status: 'duplicate'; detail?: string }
+  | { status: 'skipped'; detail: string }
+  /** Failed this time; retry after the tier of this attempt, or at least `atLeastMs`. */
+  | { status: 'retry'; error: string; atLeastMs?: number }
+  /** Not tried; come back after at least `delayMs` without counting an attempt. */
+  | { status: 'defer'; delayMs: number; detail: string }
+  | { status: 'dead'; reason: R; error: string };
+
+export type CoreDeadReason = 'invalid_message' | 'invalid_payload' | 'max_attempts';
+
+export type EventOutcome<R extends string = string> =
+  | { status: 'done' | 'duplicate' | 'skipped'; eventId: string; type: string; detail?: string }
+  | {
+      status: 'retry';
+      eventId: string;
+      type: string;
+      attempt: number;
+      delayMs: number;
+      error: string;
+    }
+  | { status: 'deferred'; eventId: string; type: string; delayMs: number; detail: string }
+  | {
+      status: 'dead';
+      eventId: string;
+      type: string;
+      reason: R | CoreDeadReason;
+      error: string;
+      attempt?: number;
+    };
+
+export interface EventConsumerOptions<R extends string> {
+  rabbit: Connection;
+  topology: ConsumerTopology;
+  prefetch: number;
+  /** Messages handled at once (at most `prefetch`). */
+  concurrency: number;
+  handler: (m: EventMessage) => Promise<HandlerResult<R>>;
+  /**
+   * Retries wait between (1 - jitter) and 1 times their tier's delay: a per-message TTL below
+   * the queue's (the smaller wins). 0 = exactly the tier.
+   */
+  jitter?: number;
+  log: Logger;
+  onOutcome?: (o: EventOutcome<R>) => void;
+}
+
+/**
+ * Attempts made before this delivery: our own `x-attempts` header, set on every re-publish.
+ * (x-death counts are not used: deferrals pass through the same TTL queues without being
+ * attempts.)
+ */
+export function previousAttempts(headers: Record<string, unknown> | undefined): number {
+  return Math.max(0, Number(headers?.['x-attempts'] ?? 0) || 0);
+}
+
+export function errorText(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).slice(0, 500);
+}
+
+function parseBody(msg: AsyncMessage): { ok: true; value: unknown } | { ok: false; error: string } {
+  const b: unknown = msg.body;
+  if (Buffer.isBuffer(b) || typeof b === 'string') {
+    try {
+      return { ok: true, value: JSON.parse(b.toString()) as unknown };
+    } catch {
+      return { ok: false, error: 'body is not JSON' };
+    }
+  }
+  return { ok: true, value: b };
+}
+
+function rawBody(msg: AsyncMessage): Buffer {
+  const b: unknown = msg.body;
+  if (Buffer.isBuffer(b)) {
+    return b;
+  }
+  return Buffer.from(typeof b === 'string' ? b : JSON.stringify(b ?? null));
+}
+
+export class EventConsumer<R extends string = string> {
+  private consumer: Consumer | null = null;
+  private readonly publisher: Publisher;
+
+  constructor(private readonly o: EventConsumerOptions<R>) {
+    this.publisher = o.rabbit.createPublisher({
+      confirm: true,
+      maxAttempts: 2,
+      queues: queueDeclarations(o.topology),
+    });
+  }
+
+  start(): void {
+    const t = this.o.topology;
+    const [mainQueue] = queueDeclarations(t);
+    this.consumer = this.o.rabbit.createConsumer(
+      {
+        queue: t.queue,
+        queueOptions: mainQueue,
+        qos: { prefetchCount: this.o.prefetch },
+        concurrency: Math.min(this.o.concurrency, this.o.prefetch),
+        requeue: true,
+        exchanges: [{ exchange: t.exchange, type: 'topic', durable: true }],
+        queueBindings: t.bindings.map((routingKey) => ({
+          exchange: t.exchange,
+          queue: t.queue,
+          routingKey,
+        })),
+      },
+      async (msg) => {
+        const outcome = await this.process(msg);
+        this.o.onOutcome?.(outcome);
+        this.logOutcome(outcome);
+        return ConsumerStatus.ACK;
+      },
+    );
+    this.consumer.on('error', (err) => this.o.log.warn({ err }, `${t.name} consumer error`));
+  }
+
+  /** Stops taking messages and waits for handlers in flight; unacked messages return. */
+  async stop(): Promise<void> {
+    await this.consumer?.close();
+    await this.publisher.close();
+  }
+
+  private logOutcome(o: EventOutcome<R>): void {
+    const name = this.o.topology.name;
+    switch (o.status) {
+      case 'done':
+      case 'skipped':
+      case 'deferred':
+        this.o.log.debug(o, `${name}: ${o.status}`);
+        break;
+      case 'duplicate':
+        this.o.log.info(o, `${name}: already handled; duplicate acknowledged`);
+        break;
+      case 'retry':
+        this.o.log.warn(o, `${name}: failed temporarily; scheduled a retry`);
+        break;
+      case 'dead':
+        this.o.log.error(o, `${name}: moved to the dead-letter queue`);
+        break;
+    }
+  }
+
+  private async process(msg: AsyncMessage): Promise<EventOutcome<R>> {
+    const eventId = msg.messageId ?? '';
+    const type = msg.type ?? msg.routingKey;
+    if (!UUID.test(eventId)) {
+      return this.dead(
+        msg,
+        eventId,
+        type,
+        'invalid_message',
+        'message id is not an event id (uuid)',
+      );
+    }
+    const body = parseBody(msg);
+    if (!body.ok) {
+      return this.dead(msg, eventId, type, 'invalid_payload', body.error);
+    }
+    const headers = msg.headers ?? {};
+    const attempt = previousAttempts(headers) + 1;
+    const result = await this.o.handler({
+      eventId,
+      type,
+      body: body.value,
+      attempt,
+      headers,
+      raw: msg,
+    });
+    switch (result.status) {
+      case 'done':
+      case 'duplicate':
+      case 'skipped':
+        return { status: result.status, eventId, type, detail: result.detail };
+      case 'dead':
+        return this.dead(msg, eventId, type, result.reason, result.error, attempt);
+      case 'defer': {
+        const tier = this.o.topology.retryAtLeast(result.delayMs);
+        await this.republish(msg, tier.queue, { 'x-attempts': attempt - 1 });
+        return { status: 'deferred', eventId, type, delayMs: tier.delayMs, detail: result.detail };
+      }
+      case 'retry': {
+        if (attempt >= this.o.topology.maxAttempts) {
+          return this.dead(msg, eventId, type, 'max_attempts', result.error, attempt);
+        }
+        const scheduled = this.o.topology.retryFor(attempt);
+        const tier =
+          result.atLeastMs !== undefined && result.atLeastMs > scheduled.delayMs
+            ? this.o.topology.retryAtLeast(result.atLeastMs)
+            : scheduled;
+        await this.republish(
+          msg,
+          tier.queue,
+          { 'x-attempts': attempt, 'x-last-error': result.error },
+          this.jittered(tier.delayMs),
+        );
+        return {
+          status: 'retry',
+          eventId,
+          type,
+          attempt,
+          delayMs: tier.delayMs,
+          error: result.error,
+        };
+      }
+    }
+  }
+
+  private async dead(
+    msg: AsyncMessage,
+    eventId: string,
+    type: string,
+    reason: R | CoreDeadReason,
+    error: string,
+    attempt?: number,
+  ): Promise<EventOutcome<R>> {
+    await this.republish(msg, this.o.topology.dead, {
+      'x-dead-reason': reason,
+      'x-last-error': error,
+      'x-dead-at': new Date().toISOString(),
+      'x-original-routing-key': msg.routingKey,
+      ...(attempt !== undefined ? { 'x-attempts': attempt } : {}),
+    });
+    return { status: 'dead', eventId, type, reason, error, attempt };
+  }
+
+  private jittered(delayMs: number): number | undefined {
+    const j = this.o.jitter ?? 0;
+    return j > 0 && delayMs > 0 ? Math.round(delayMs * (1 - Math.random() * j)) : undefined;
+  }
+
+  /** Publishes a copy (same id, type, body) to a queue with confirm; the caller then acks. */
+  private async republish(
+    msg: AsyncMessage,
+    queue: string,
+    headers: Record<string, string | number>,
+    expirationMs?: number,
+  ): Promise<void> {
+    await this.publisher.send(
+      {
+        exchange: '',
+        routingKey: queue,
+        durable: true,
+        mandatory: true,
+        messageId: msg.messageId,
+        type: msg.type ?? msg.routingKey,
+        contentType: msg.contentType,
+        timestamp: msg.timestamp,
+        headers: { ...msg.headers, ...headers },
+        ...(expirationMs !== undefined ? { expiration: String(expirationMs) } : {}),
+      },
+      rawBody(msg),
+    );
+  }
+}
