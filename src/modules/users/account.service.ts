@@ -164,7 +164,9 @@ export class AccountService {
       if (spent !== undefined && user === undefined) {
         throw new DomainError('invalid_account_token');
       }
-      await appendToOutbox(tx, userEvent('user.email_verified', user, user.id));
+      if (user !== undefined) {
+        await appendToOutbox(tx, userEvent('user.email_verified', user, user.id));
+      }
       return user;
     });
     if (verified === undefined) {
