@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { DestinationStream } from 'pino';
 import Fastify, { type FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
-import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import { SerializerSelector, type SerializerFactory } from '@fastify/fast-json-stringify-compiler';
 import type { Config } from './config.js';
 import { createDatabase, type Database } from './db/client.js';
 import { MemoryRateLimitStore, type RateLimitStore } from './lib/rate-limiter.js';
 import errorsPlugin from './plugins/errors.js';
+import { parseQueryString } from './lib/input-rules.js';
+import hardeningPlugin, { hardenedServerOptions, safeSerializers } from './plugins/hardening.js';
 import { rateLimitGuard } from './plugins/rate-limit.js';
 import swaggerPlugin from './plugins/swagger.js';
 import { authGuards } from './plugins/auth.js';
@@ -70,6 +71,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     logger: {
       level: config.logLevel,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers: safeSerializers,
       ...(deps.logStream
         ? { stream: deps.logStream }
         : config.logPretty
@@ -83,8 +85,13 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     requestIdHeader: false,
     trustProxy: config.trustProxy,
     bodyLimit: config.bodyLimit,
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array' } },
+    routerOptions: {
+      ignoreTrailingSlash: true,
+      maxParamLength: 200,
+      querystringParser: parseQueryString,
+    },
+    // Validators (no coercion of JSON bodies), body parsers, 405s, framework errors: R14.
+    ...hardenedServerOptions,
     return503OnClosing: true,
     schemaController: { compilersFactory: { buildSerializer: successOnlySerializers } },
   });
@@ -136,9 +143,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     credentials: false,
     methods: ['GET', 'POST', 'PATCH', 'DELETE'],
   });
-  // JSON and the OAuth2 form only: any other body type is 415, not a string to validate.
-  app.removeContentTypeParser('text/plain');
-  await app.register(formbody, { bodyLimit: config.bodyLimit });
+  // JSON and the OAuth2 form only, valid UTF-8, each route only the types it declares.
+  await app.register(hardeningPlugin, { bodyLimit: config.bodyLimit });
   await app.register(swaggerPlugin);
 
   // --- services
