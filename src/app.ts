@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { DestinationStream } from 'pino';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
-import formbody from '@fastify/formbody';
 import { SerializerSelector, type SerializerFactory } from '@fastify/fast-json-stringify-compiler';
 import type { Config } from './config.js';
 import { createDatabase, type Database } from './db/client.js';
 import { MemoryRateLimitStore, type RateLimitStore } from './lib/rate-limiter.js';
-import { redactQuery } from './lib/redact.js';
 import errorsPlugin from './plugins/errors.js';
 import securityHeaders from './plugins/security-headers.js';
+import { parseQueryString } from './lib/input-rules.js';
+import hardeningPlugin, { hardenedServerOptions, safeSerializers } from './plugins/hardening.js';
 import { rateLimitGuard } from './plugins/rate-limit.js';
 import swaggerPlugin from './plugins/swagger.js';
 import webPlugin from './plugins/web.js';
@@ -59,18 +59,6 @@ export const REDACT_PATHS = [
   '*.amqpUrl',
 ];
 
-/** Fastify's request fields, with token-like query values redacted (S18). */
-function requestForLog(req: FastifyRequest) {
-  return {
-    method: req.method,
-    url: redactQuery(req.url),
-    version: req.headers['accept-version']?.toString(),
-    host: req.host,
-    remoteAddress: req.ip,
-    remotePort: req.socket?.remotePort,
-  };
-}
-
 /**
  * Compiled serializers (fast-json-stringify) only for success responses, where the schema
  * also filters fields (no hash can leak, S11). Error bodies are built by the error handler
@@ -89,7 +77,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     logger: {
       level: config.logLevel,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      serializers: { req: requestForLog },
+      serializers: safeSerializers,
       ...(deps.logStream
         ? { stream: deps.logStream }
         : config.logPretty
@@ -103,8 +91,13 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     requestIdHeader: false,
     trustProxy: config.trustProxy,
     bodyLimit: config.bodyLimit,
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array' } },
+    routerOptions: {
+      ignoreTrailingSlash: true,
+      maxParamLength: 200,
+      querystringParser: parseQueryString,
+    },
+    // Validators (no coercion of JSON bodies), body parsers, 405s, framework errors: R14.
+    ...hardenedServerOptions,
     return503OnClosing: true,
     schemaController: { compilersFactory: { buildSerializer: successOnlySerializers } },
   });
@@ -146,9 +139,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     credentials: false,
     methods: ['GET', 'POST', 'PATCH', 'DELETE'],
   });
-  // JSON and the OAuth2 form only: any other body type is 415, not a string to validate.
-  app.removeContentTypeParser('text/plain');
-  await app.register(formbody, { bodyLimit: config.bodyLimit });
+  // JSON and the OAuth2 form only, valid UTF-8, each route only the types it declares.
+  await app.register(hardeningPlugin, { bodyLimit: config.bodyLimit });
   await app.register(swaggerPlugin);
 
   // --- services

@@ -9,6 +9,7 @@ import { Connection } from 'rabbitmq-client';
 import { REDACT_PATHS } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createDatabase } from './db/client.js';
+import { safeErrorSerializer } from './lib/log-safety.js';
 import { redactUrl } from './lib/redact.js';
 import { batchesInFlight } from './modules/mail/delivery-batcher.js';
 import { MailConsumer, type MailOutcome } from './modules/mail/mail.consumer.js';
@@ -43,6 +44,7 @@ export function createLogger(config: Config): Logger {
     level: config.logLevel,
     name: 'worker',
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    serializers: { err: (err: unknown) => safeErrorSerializer(err) },
     ...(config.logPretty
       ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss' } } }
       : {}),

@@ -72,6 +72,64 @@ export interface KeysetSort {
   keyType?: 'timestamptz' | 'bigint' | 'integer' | 'text';
   /** The cursor key as the database should hand it back (e.g. a timestamp to text). */
   keyText?: SQL;
+  /** SQL type of the id column; a cursor id outside its range is a 422 (default integer). */
+  idType?: 'integer' | 'bigint';
+}
+
+const INT4_MAX = 2147483647;
+// ISO 8601 as the cursors write it (to_char ... 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), or with an offset.
+const TIMESTAMP =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.\d{1,6})?(?:Z|[+-]\d{2}(?::?\d{2})?)$/;
+
+function isRealTimestamp(text: string): boolean {
+  const m = TIMESTAMP.exec(text);
+  if (m === null) {
+    return false;
+  }
+  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0] = m
+    .slice(1, 7)
+    .map(Number);
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59
+  );
+}
+
+/**
+ * A cursor is input like any other (R14): its id must fit the id column and its key must be
+ * a value of the key's SQL type, or the comparison would fail in the database (a 500).
+ */
+function checkCursorFits(sort: KeysetSort, cursor: CursorData): void {
+  const idMax = sort.idType === 'bigint' ? Number.MAX_SAFE_INTEGER : INT4_MAX;
+  if (!Number.isSafeInteger(cursor.id) || cursor.id < 0 || cursor.id > idMax) {
+    throw badCursor('Cursor is not valid');
+  }
+  const k = cursor.k;
+  switch (sort.keyType) {
+    case undefined:
+    case 'text':
+      return;
+    case 'timestamptz':
+      if (typeof k !== 'string' || !isRealTimestamp(k)) {
+        throw badCursor('Cursor is not valid');
+      }
+      return;
+    case 'integer':
+    case 'bigint': {
+      const n = typeof k === 'number' ? k : /^-?(0|[1-9]\d*)$/.test(k) ? Number(k) : NaN;
+      const max = sort.keyType === 'integer' ? INT4_MAX : Number.MAX_SAFE_INTEGER;
+      if (!Number.isSafeInteger(n) || Math.abs(n) > max) {
+        throw badCursor('Cursor is not valid');
+      }
+      return;
+    }
+  }
 }
 
 /**
@@ -82,6 +140,7 @@ export function keysetAfter(sort: KeysetSort, cursor: CursorData | undefined): S
   if (cursor === undefined) {
     return undefined;
   }
+  checkCursorFits(sort, cursor);
   const op = sort.direction === 'asc' ? sql`>` : sql`<`;
   if (sort.keyType === undefined) {
     return sql`${sort.id} ${op} ${cursor.id}`;

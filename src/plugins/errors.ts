@@ -1,7 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { STATUS_CODES } from 'node:http';
 import { isDatabaseUnavailable } from '../db/client.js';
 import { DomainError, type ErrorCode, type FieldError } from '../lib/errors.js';
+import { httpForSqlState } from '../lib/sqlstate.js';
 
 // The one boundary between domain errors and HTTP (style rule 5). The body always has the
 // FastAPI shape { detail, errors? }; a 5xx never reveals SQL, stacks or driver messages (S13).
@@ -137,6 +139,13 @@ async function errorsPlugin(app: FastifyInstance) {
       default:
         break;
     }
+    const refused = httpForSqlState(error);
+    if (refused) {
+      // Input the schemas let through but the database refused (R14): a 4xx, logged without
+      // the statement's parameters (the logger's err serializer drops them).
+      request.log.warn({ err: error }, 'database refused the input');
+      return send(reply, refused.status, { detail: refused.detail });
+    }
     if (isDatabaseUnavailable(error)) {
       request.log.error({ err: error }, 'database unavailable');
       reply.header('Retry-After', '5');
@@ -151,12 +160,20 @@ async function errorsPlugin(app: FastifyInstance) {
     return send(reply, 500, { detail: 'Internal server error' });
   });
 
-  app.setNotFoundHandler((_request, reply) => send(reply, 404, { detail: 'Not Found' }));
+  app.setNotFoundHandler((request, reply) => {
+    // R14: a known path with another method is a 405 naming the methods it has.
+    const allow = request.server.allowedMethods?.(request.url) ?? [];
+    if (allow.length > 0) {
+      reply.header('Allow', allow.join(', '));
+      return send(reply, 405, { detail: 'Method Not Allowed' });
+    }
+    return send(reply, 404, { detail: 'Not Found' });
+  });
 }
 
 function safeClientMessage(error: FastifyError): string {
-  // Fastify's own 4xx messages describe the request, not the server; keep them short.
-  return error.message.length <= 200 ? error.message : 'Bad request';
+  // Fastify's own 4xx messages may repeat the request (a URL, a header): never echo them.
+  return STATUS_CODES[error.statusCode ?? 400] ?? 'Bad request';
 }
 
 export default fp(errorsPlugin, { name: 'errors', fastify: '5.x' });

@@ -1,6 +1,7 @@
 // Request and response schemas of the projects and applications routes (schema-first: the
 // handler types come from here). Request objects refuse unknown fields (S11).
 import { Type, type Static } from 'typebox';
+import { MULTILINE } from '../../lib/input-rules.js';
 import { PageQueryFields, PageSchema } from '../../lib/pagination.js';
 import {
   APPLICATION_STATUSES,
@@ -44,7 +45,7 @@ export const MemberParams = Type.Object({
 export const ProjectCreateBody = Type.Object(
   {
     title: Type.String({ minLength: 1, maxLength: 200, examples: ['Team board'] }),
-    description: Type.Optional(Type.String({ maxLength: 20_000 })),
+    description: Type.Optional(Type.String({ maxLength: 20_000, [MULTILINE]: true })),
     repository_url: Type.Optional(nullable(RepositoryUrl)),
     tags: Type.Optional(Tags),
     starts_on: Type.Optional(nullable(day)),
@@ -73,7 +74,7 @@ export type ProjectCreateBody = Static<typeof ProjectCreateBody>;
 export const ProjectPatchBody = Type.Object(
   {
     title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    description: Type.Optional(Type.String({ maxLength: 20_000 })),
+    description: Type.Optional(Type.String({ maxLength: 20_000, [MULTILINE]: true })),
     repository_url: Type.Optional(nullable(RepositoryUrl)),
     tags: Type.Optional(Tags),
     starts_on: Type.Optional(nullable(day)),
@@ -174,7 +175,7 @@ export type AppointBody = Static<typeof AppointBody>;
 export const ApplyBody = Type.Object(
   {
     role: PlaceRole,
-    motivation: Type.String({ maxLength: 5000, default: '' }),
+    motivation: Type.String({ maxLength: 5000, default: '', [MULTILINE]: true }),
   },
   {
     additionalProperties: false,
@@ -186,7 +187,7 @@ export type ApplyBody = Static<typeof ApplyBody>;
 export const DecisionBody = Type.Object(
   {
     status: Type.Union([Type.Literal('accepted'), Type.Literal('rejected')]),
-    reason: Type.Optional(nullable(Type.String({ maxLength: 2000 }))),
+    reason: Type.Optional(nullable(Type.String({ maxLength: 2000, [MULTILINE]: true }))),
   },
   {
     additionalProperties: false,
