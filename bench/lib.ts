@@ -132,9 +132,9 @@ export async function startBuiltServer(
     } catch {
       // not listening yet
     }
-    if (performance.now() - started > 15_000) {
+    if (performance.now() - started > 60_000) {
       child.kill('SIGKILL');
-      throw new Error('server did not answer /health within 15 s');
+      throw new Error('server did not answer /health within 60 s');
     }
     await new Promise((r) => setTimeout(r, 5));
   }
