@@ -1,7 +1,12 @@
-// npm run bench [-- --duration 10 --warmup 3 --only me,login]
+// npm run bench [-- --duration 10 --warmup 3 --only me,login] | npm run bench -- --quick
 // Starts the built server against a benchmark database of its own and drives it with
-// autocannon (50 connections, warm-up, then the measured run), printing req/s, p50, p99.
-// Server and load generator share this machine: compare figures as ratios within one run.
+// autocannon (50 connections, warm-up, then the measured run), printing req/s, p50, p99
+// and each scenario's ratio to /health of the same run. Server and load generator share
+// this machine: compare figures as ratios within one run.
+// Besides the v1 routes: `plain` (P9: /health and /me against the same app with the
+// per-request production plugins off), `scale` (/me and refresh on 2 API processes),
+// `start` (P7: cold start and idle RSS of the tsc build and of the bundle).
+// --quick (a check before you stop: ~1 min): 3 s runs, 1 s warm-up, health,me,refresh,plain.
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -22,11 +27,22 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '3' },
     only: { type: 'string', default: 'health,me,login,refresh,register,mail' },
     keep: { type: 'boolean', default: false },
+    quick: { type: 'boolean', default: false },
   },
 });
-const seconds = Number(values.duration);
-const warmup = Number(values.warmup);
-const only = new Set(values.only.split(','));
+const seconds = values.quick ? 3 : Number(values.duration);
+const warmup = values.quick ? 1 : Number(values.warmup);
+const only = new Set(
+  (values.quick ? 'health,me,refresh,plain' : `${values.only},plain,scale,start`).split(','),
+);
+if (!values.quick && process.argv.some((a) => a.startsWith('--only'))) {
+  // An explicit --only runs exactly what it names.
+  for (const extra of ['plain', 'scale', 'start']) {
+    if (!values.only.split(',').includes(extra)) {
+      only.delete(extra);
+    }
+  }
+}
 const DB = 'internships_bench';
 
 console.log(
@@ -34,16 +50,20 @@ console.log(
 );
 console.log('building…');
 execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+if (only.has('start')) {
+  execFileSync('npm', ['run', '--silent', 'build:bundle'], { stdio: 'inherit' });
+}
 
 const dbUrl = await freshDatabase(DB);
 const keys = benchKeys();
-const server = await startBuiltServer({
+const serverEnv = {
   DATABASE_URL: dbUrl,
   JWT_PRIVATE_KEY_PATH: keys.privateKey,
   JWT_PUBLIC_KEY_PATH: keys.publicKey,
   RATE_LIMIT_ENABLED: 'false', // one load generator, one address: throttling would measure itself
   DATABASE_POOL_SIZE: '20',
-});
+};
+const server = await startBuiltServer(serverEnv);
 await new Promise((r) => setTimeout(r, 1000));
 const idleRss = server.rssMb();
 console.log(`cold start ${server.coldStartMs.toFixed(0)} ms, idle RSS ${idleRss.toFixed(1)} MB`);
@@ -54,15 +74,48 @@ const json = { 'content-type': 'application/json' };
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
 const api = server.url;
 
-async function post(path: string, body: string, headers: Record<string, string>) {
-  const res = await fetch(api + path, { method: 'POST', body, headers });
+async function post(base: string, path: string, body: string, headers: Record<string, string>) {
+  const res = await fetch(base + path, { method: 'POST', body, headers });
   return { status: res.status, body: (await res.json()) as Record<string, string> };
+}
+
+const pct = (ratio: number) => `${(ratio * 100).toFixed(0)}%`;
+const password = 'benchmark passphrase 1';
+const loginBody = () => new URLSearchParams({ username: 'bench', password }).toString();
+
+/** Each refresh token works once: a pool of live tokens, refilled by each response's successor. */
+async function refreshScenario(base: string, name: string): Promise<LoadResult> {
+  const pool: string[] = [];
+  for (let i = 0; i < 120; i++) {
+    pool.push((await post(base, '/api/v1/jwt/login/', loginBody(), form)).body.refresh_token!);
+  }
+  const opts: CannonOptions = {
+    method: 'POST',
+    requests: [
+      {
+        setupRequest: (req) => {
+          const token = pool.shift();
+          return { ...req, headers: { authorization: `Bearer ${token ?? 'exhausted'}` } };
+        },
+        onResponse: (status: number, body: string) => {
+          if (status === 200) {
+            pool.push((JSON.parse(body) as { refresh_token: string }).refresh_token);
+          }
+        },
+      },
+    ],
+  };
+  const r = await measure(name, `${base}/api/v1/jwt/refresh/`, opts, warmup, seconds);
+  extra.push(
+    `${name}: ${pool.length} live tokens left in the pool of 120 (lost ones were non-2xx)`,
+  );
+  return r;
 }
 
 try {
   // A user to sign in as.
-  const password = 'benchmark passphrase 1';
   const reg = await post(
+    api,
     '/api/v1/users/',
     JSON.stringify({
       username: 'bench',
@@ -75,8 +128,7 @@ try {
   if (reg.status !== 201) {
     throw new Error(`setup registration failed: ${reg.status}`);
   }
-  const loginBody = new URLSearchParams({ username: 'bench', password }).toString();
-  const first = await post('/api/v1/jwt/login/', loginBody, form);
+  const first = await post(api, '/api/v1/jwt/login/', loginBody(), form);
   const access = first.body.access_token!;
 
   if (only.has('health')) {
@@ -98,7 +150,7 @@ try {
     const flood = measure(
       'POST /api/v1/jwt/login/ (P2)',
       `${api}/api/v1/jwt/login/`,
-      { method: 'POST', headers: form, body: loginBody },
+      { method: 'POST', headers: form, body: loginBody() },
       warmup,
       seconds,
     );
@@ -111,39 +163,49 @@ try {
     results.push(await flood, probe);
   }
   if (only.has('refresh')) {
-    // Each refresh token works once: a pool of live tokens, refilled by each response's successor.
-    const pool: string[] = [];
-    for (let i = 0; i < 120; i++) {
-      pool.push((await post('/api/v1/jwt/login/', loginBody, form)).body.refresh_token!);
-    }
-    const opts: CannonOptions = {
-      method: 'POST',
-      requests: [
-        {
-          setupRequest: (req) => {
-            const token = pool.shift();
-            return { ...req, headers: { authorization: `Bearer ${token ?? 'exhausted'}` } };
-          },
-          onResponse: (status: number, body: string) => {
-            if (status === 200) {
-              pool.push((JSON.parse(body) as { refresh_token: string }).refresh_token);
-            }
-          },
-        },
-      ],
-    };
-    results.push(
-      await measure(
-        'POST /api/v1/jwt/refresh/ (P4)',
-        `${api}/api/v1/jwt/refresh/`,
-        opts,
+    results.push(await refreshScenario(api, 'POST /api/v1/jwt/refresh/ (P4)'));
+  }
+  if (only.has('plain')) {
+    // P9: the same app with request ids, in-flight tracking and logging off, measured
+    // alternately with the production server in this run.
+    const plain = await startBuiltServer(serverEnv, 'dist/scripts/bench-server.js');
+    try {
+      const meOpts = { headers: { authorization: `Bearer ${access}` } };
+      const healthOff = await measure(
+        'GET /health, plugins off',
+        `${plain.url}/health`,
+        {},
         warmup,
         seconds,
-      ),
-    );
-    extra.push(
-      `refresh: ${pool.length} live tokens left in the pool of 120 (lost ones were non-2xx)`,
-    );
+      );
+      const healthOn = await measure(
+        'GET /health, production (again)',
+        `${api}/health`,
+        {},
+        warmup,
+        seconds,
+      );
+      const meOff = await measure(
+        'GET /me, plugins off',
+        `${plain.url}/api/v1/jwt/users/me/`,
+        meOpts,
+        warmup,
+        seconds,
+      );
+      const meOn = await measure(
+        'GET /me, production (again)',
+        `${api}/api/v1/jwt/users/me/`,
+        meOpts,
+        warmup,
+        seconds,
+      );
+      results.push(healthOff, healthOn, meOff, meOn);
+      extra.push(
+        `P9: /health with the production plugins at ${pct(healthOn.rps / healthOff.rps)} of the app without them (target ≥ 85%); /me at ${pct(meOn.rps / meOff.rps)} (target ≥ 90%)`,
+      );
+    } finally {
+      await plain.stop();
+    }
   }
   if (only.has('register')) {
     let n = 0;
@@ -178,6 +240,59 @@ try {
   extra.push(`RSS after load ${loadedRss.toFixed(1)} MB`);
 }
 
+if (only.has('scale')) {
+  // The same routes on 2 API processes (npm start with WEB_CONCURRENCY=2) in this run.
+  const one = results.filter((r) => r.name.startsWith('GET /api/v1/jwt/users/me/ (P1)'))[0];
+  const oneRefresh = results.find((r) => r.name.startsWith('POST /api/v1/jwt/refresh/ (P4)'));
+  const cluster = await startBuiltServer(
+    { ...serverEnv, WEB_CONCURRENCY: '2' },
+    'dist/src/cluster.js',
+  );
+  try {
+    await new Promise((r) => setTimeout(r, 3000)); // the second worker
+    const pair = await post(cluster.url, '/api/v1/jwt/login/', loginBody(), form);
+    const me = await measure(
+      'GET /me, 2 API processes',
+      `${cluster.url}/api/v1/jwt/users/me/`,
+      { headers: { authorization: `Bearer ${pair.body.access_token}` } },
+      warmup,
+      seconds,
+    );
+    const refresh = await refreshScenario(cluster.url, 'POST /refresh, 2 API processes');
+    results.push(me, refresh);
+    extra.push(
+      `scale: /me ${one ? `${pct(me.rps / one.rps)} of 1 process` : ''}, refresh ${oneRefresh ? `${pct(refresh.rps / oneRefresh.rps)} of 1 process` : ''}; RSS of primary + 2 workers ${cluster.rssMb().toFixed(0)} MB`,
+    );
+  } finally {
+    await cluster.stop();
+  }
+}
+
+const starts: string[] = [];
+if (only.has('start')) {
+  // P7: each build started 3 times, alternately; median of wall time, CPU time and idle RSS.
+  const runs: Record<string, { ms: number[]; cpu: number[]; rss: number[] }> = {
+    'dist/src/server.js': { ms: [], cpu: [], rss: [] },
+    'dist/bundle/server.js': { ms: [], cpu: [], rss: [] },
+  };
+  for (let i = 0; i < 3; i++) {
+    for (const [script, r] of Object.entries(runs)) {
+      const s = await startBuiltServer(serverEnv, script);
+      await new Promise((res) => setTimeout(res, 1000));
+      r.ms.push(s.coldStartMs);
+      r.cpu.push(s.coldStartCpuMs);
+      r.rss.push(s.rssMb());
+      await s.stop();
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  for (const [script, r] of Object.entries(runs)) {
+    starts.push(
+      `| ${script} | ${median(r.ms).toFixed(0)} | ${median(r.cpu).toFixed(0)} | ${median(r.rss).toFixed(1)} |`,
+    );
+  }
+}
+
 const base = results.find((r) => r.name.startsWith('GET /health (baseline)'));
 console.log('\n| scenario | req/s | p50 ms | p99 ms | non-2xx | errors | vs /health |');
 console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
@@ -188,13 +303,22 @@ for (const r of results) {
   );
 }
 console.log(
-  `\nP7: cold start ${server.coldStartMs.toFixed(0)} ms; idle RSS ${idleRss.toFixed(1)} MB`,
+  `\nP7: cold start ${server.coldStartMs.toFixed(0)} ms (CPU ${server.coldStartCpuMs.toFixed(0)} ms); idle RSS ${idleRss.toFixed(1)} MB`,
 );
+if (starts.length > 0) {
+  console.log(
+    '\n| P7 start-up (median of 3) | cold start ms | CPU ms at first 200 | idle RSS MB |',
+  );
+  console.log('| --- | ---: | ---: | ---: |');
+  for (const line of starts) {
+    console.log(line);
+  }
+}
 for (const line of extra) {
   console.log(line);
 }
 
-if (only.has('mail')) {
+if (only.has('mail') && !values.quick) {
   try {
     const mailModule = './mail.js'; // written with the mail pipeline (issue 3)
     const mail = (await import(mailModule)) as { runMailBench?: () => Promise<unknown> };

@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { DestinationStream } from 'pino';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
 import { SerializerSelector, type SerializerFactory } from '@fastify/fast-json-stringify-compiler';
 import type { Config } from './config.js';
 import { createDatabase, type Database } from './db/client.js';
-import { MemoryRateLimitStore, type RateLimitStore } from './lib/rate-limiter.js';
+import type { RateLimitStore } from './lib/rate-limiter.js';
+import { createRateLimitStore } from './lib/redis-rate-limit-store.js';
 import errorsPlugin from './plugins/errors.js';
 import securityHeaders from './plugins/security-headers.js';
 import { parseQueryString } from './lib/input-rules.js';
 import hardeningPlugin, { hardenedServerOptions, safeSerializers } from './plugins/hardening.js';
 import { rateLimitGuard } from './plugins/rate-limit.js';
+import { OneLineRequestLog } from './plugins/request-log.js';
 import swaggerPlugin from './plugins/swagger.js';
 import webPlugin from './plugins/web.js';
 import { authGuards } from './plugins/auth.js';
@@ -39,6 +41,11 @@ export interface AppDeps {
   /** Where logs go (tests capture them to check redaction, S14). */
   logStream?: DestinationStream;
   rateLimitStore?: RateLimitStore;
+  /**
+   * false only for the benchmark's comparison run (P9): no request-id header, in-flight
+   * tracking or logging. Never set from the environment.
+   */
+  productionPlugins?: boolean;
 }
 
 /** S14: secrets never reach the log. */
@@ -73,9 +80,11 @@ const successOnlySerializers: SerializerFactory = (externalSchemas, options) => 
 
 /** The composition root: infrastructure plugins, then services, then routes (style rule 1). */
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const full = deps.productionPlugins !== false;
   const app = Fastify({
+    logController: new OneLineRequestLog(),
     logger: {
-      level: config.logLevel,
+      level: full ? config.logLevel : 'silent',
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       serializers: safeSerializers,
       ...(deps.logStream
@@ -109,16 +118,29 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       app.log.warn({ err }, 'idle database client error'),
     );
   // R13: close() stops accepting; requests already in flight finish before the pool closes.
-  const inFlight = new Set<string>();
-  app.addHook('onRequest', async (request) => {
-    inFlight.add(request.id);
-  });
-  app.addHook('onResponse', async (request) => {
-    inFlight.delete(request.id);
-  });
-  app.addHook('onRequestAbort', async (request) => {
-    inFlight.delete(request.id);
-  });
+  // One callback-style onRequest hook does both per-request jobs (in-flight tracking and the
+  // request-id header): every hook and every promise is paid by every request (P9).
+  const inFlight = new Set<FastifyRequest>();
+  if (full) {
+    app.addHook('onRequest', (request, reply, done) => {
+      inFlight.add(request);
+      reply.header('x-request-id', request.id);
+      done();
+    });
+    app.addHook('onResponse', (request, _reply, done) => {
+      inFlight.delete(request);
+      done();
+    });
+    app.addHook('onRequestAbort', (request, done) => {
+      inFlight.delete(request);
+      done();
+    });
+  }
+  const rateStore =
+    deps.rateLimitStore ??
+    createRateLimitStore(config, (err) =>
+      app.log.warn({ err }, 'rate-limit store (Redis) unavailable'),
+    );
   app.addHook('onClose', async () => {
     const deadline = Date.now() + config.shutdownTimeoutMs;
     while (inFlight.size > 0 && Date.now() < deadline) {
@@ -127,10 +149,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     if (!deps.database) {
       await database.close();
     }
-  });
-  const rateStore = deps.rateLimitStore ?? new MemoryRateLimitStore();
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
+    if (!deps.rateLimitStore) {
+      await rateStore.close();
+    }
   });
   await app.register(errorsPlugin);
   await app.register(securityHeaders, { publicUrl: config.publicUrl });
@@ -177,7 +198,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   // --- routes
   const rl = config.rateLimit;
-  await app.register(healthRoutes, { db: database.db });
+  await app.register(healthRoutes, { db: database.db, rateLimitStore: rateStore });
   await app.register(authRoutes, { auth, tokens });
   await app.register(browserSessionRoutes, {
     auth,

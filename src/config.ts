@@ -47,7 +47,12 @@ export interface Config {
     /** Routes that send account mails (verification resend, password recovery), per address. */
     accountMailPerIp: number;
     accountMailWindowSeconds: number;
+    /** Where counters live: redis is shared by every API process (R18); memory is one process's. */
+    store: 'redis' | 'memory';
   };
+  redis: { url: string; keyPrefix: string };
+  /** API processes `npm start` runs (node:cluster); 1 = no primary process. */
+  webConcurrency: number;
   amqpUrl: string;
   smtpUrl: string;
   mailFrom: string;
@@ -283,7 +288,16 @@ export function loadConfig(env: Env = readEnv()): Config {
       registerWindowSeconds: r.duration('REGISTER_RATE_WINDOW', 60 * 60),
       accountMailPerIp: r.int('ACCOUNT_MAIL_RATE_PER_IP', 5, 1, 1_000_000),
       accountMailWindowSeconds: r.duration('ACCOUNT_MAIL_RATE_WINDOW', 15 * 60),
+      store: r.oneOf('RATE_LIMIT_STORE', nodeEnv === 'production' ? 'redis' : 'memory', [
+        'redis',
+        'memory',
+      ]),
     },
+    redis: {
+      url: r.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+      keyPrefix: r.string('REDIS_KEY_PREFIX', 'ifd'),
+    },
+    webConcurrency: r.int('WEB_CONCURRENCY', 1, 1, 64),
     amqpUrl: r.url('AMQP_URL', 'amqp://guest:guest@127.0.0.1:5672', ['amqp:', 'amqps:']),
     smtpUrl: r.url('SMTP_URL', 'smtp://127.0.0.1:1025', ['smtp:', 'smtps:']),
     mailFrom: r.string('MAIL_FROM', 'admin@site.com'),

@@ -1,5 +1,5 @@
-// Fixed-window counters behind a small interface, so that a shared store (Redis) can replace
-// the in-memory one when the API runs as several processes.
+// Fixed-window counters behind a small interface: Redis (redis-rate-limit-store.ts) when the
+// API runs as several processes (R18), this in-memory one for embedded mode and tests.
 
 export interface RateDecision {
   allowed: boolean;
@@ -8,11 +8,20 @@ export interface RateDecision {
 }
 
 export interface RateLimitStore {
-  /** Counts one hit against `key` and says whether it is within `limit` per `windowSeconds`. */
-  hit(key: string, limit: number, windowSeconds: number): RateDecision;
+  /**
+   * Counts one hit against `key` and says whether it is within `limit` per `windowSeconds`.
+   * Rejects with DomainError('service_unavailable') when the store cannot be reached: callers
+   * fail closed (R18).
+   */
+  hit(key: string, limit: number, windowSeconds: number): Promise<RateDecision>;
   /** Looks without counting. */
-  peek(key: string, limit: number, windowSeconds: number): RateDecision;
-  reset(key: string): void;
+  peek(key: string, limit: number, windowSeconds: number): Promise<RateDecision>;
+  reset(key: string): Promise<void>;
+  /** For readiness: resolves when the store answers, rejects otherwise. */
+  ping(): Promise<void>;
+  /** Its name in the readiness answer. */
+  readonly kind: 'memory' | 'redis';
+  close(): Promise<void>;
 }
 
 interface Window {
@@ -21,6 +30,7 @@ interface Window {
 }
 
 export class MemoryRateLimitStore implements RateLimitStore {
+  readonly kind = 'memory';
   private readonly windows = new Map<string, Window>();
   private readonly sweeper: NodeJS.Timeout;
 
@@ -56,19 +66,24 @@ export class MemoryRateLimitStore implements RateLimitStore {
     };
   }
 
-  hit(key: string, limit: number, windowSeconds: number): RateDecision {
+  hit(key: string, limit: number, windowSeconds: number): Promise<RateDecision> {
     const w = this.current(key, windowSeconds);
     w.count += 1;
-    return this.decide(w, limit);
+    return Promise.resolve(this.decide(w, limit));
   }
 
-  peek(key: string, limit: number, windowSeconds: number): RateDecision {
+  peek(key: string, limit: number, windowSeconds: number): Promise<RateDecision> {
     const w = this.current(key, windowSeconds);
-    return { ...this.decide(w, limit), allowed: w.count < limit };
+    return Promise.resolve({ ...this.decide(w, limit), allowed: w.count < limit });
   }
 
-  reset(key: string): void {
+  reset(key: string): Promise<void> {
     this.windows.delete(key);
+    return Promise.resolve();
+  }
+
+  ping(): Promise<void> {
+    return Promise.resolve();
   }
 
   private sweep(): void {
@@ -80,7 +95,8 @@ export class MemoryRateLimitStore implements RateLimitStore {
     }
   }
 
-  close(): void {
+  close(): Promise<void> {
     clearInterval(this.sweeper);
+    return Promise.resolve();
   }
 }

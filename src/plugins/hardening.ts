@@ -12,7 +12,7 @@ import type {
   FastifyRequest,
   RouteOptions,
 } from 'fastify';
-import { LogController, errorCodes } from 'fastify';
+import { errorCodes } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AnySchema } from 'ajv';
 import { validationError } from '../lib/errors.js';
@@ -38,9 +38,6 @@ declare module 'fastify' {
 const FORM = 'application/x-www-form-urlencoded';
 const JSON_TYPE = 'application/json';
 
-function isProbe(url: string): boolean {
-  return url === '/health' || url.startsWith('/health/') || url.startsWith('/health?');
-}
 
 /** Answers for requests Node refuses before Fastify sees them (bad request line, huge headers). */
 function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoException, socket: Socket) {
@@ -90,10 +87,6 @@ export const hardenedServerOptions = {
   frameworkErrors,
   clientErrorHandler,
   http: { requireHostHeader: false },
-  // Probes are logged at debug by the plugin; every other request at info as usual.
-  logController: new LogController({
-    disableRequestLogging: (req: { url?: string }) => isProbe(req.url ?? ''),
-  }),
 };
 
 /** Logger serializers that keep secrets out (S14, S18): spread into the logger options. */
@@ -335,15 +328,6 @@ async function hardeningPlugin(app: FastifyInstance, opts: { bodyLimit: number }
     return payload;
   });
 
-  // Health probes: one line at debug, so a load balancer's polling does not fill the log.
-  app.addHook('onResponse', async (request, reply) => {
-    if (isProbe(request.url)) {
-      app.log.debug(
-        { reqId: request.id, req: request, res: reply, responseTime: reply.elapsedTime },
-        'probe completed',
-      );
-    }
-  });
 }
 
 export default fp(hardeningPlugin, { name: 'hardening', fastify: '5.x', dependencies: ['errors'] });

@@ -19,7 +19,7 @@ export function rateLimitGuard(
     if (!enabled) {
       return;
     }
-    const d = store.hit(`${name}:${request.ip}`, limit, windowSeconds);
+    const d = await store.hit(`${name}:${request.ip}`, limit, windowSeconds);
     if (!d.allowed) {
       throw new DomainError('rate_limited', 'Too many requests. Try again later.', {
         retryAfterSeconds: d.retryAfterSeconds,

@@ -48,13 +48,15 @@ export class AuthService implements SessionStarter {
    * S5: every attempt counts against the client address; failed attempts count against the
    * account, so a correct password from its owner is not locked out by its own successes.
    */
-  private checkThrottle(accountKey: string, ip: string): void {
+  private async checkThrottle(accountKey: string, ip: string): Promise<void> {
     if (!this.throttle.enabled) {
       return;
     }
     const { perAccount, perIp, windowSeconds } = this.throttle;
-    const byIp = this.throttleStore.hit(`login:ip:${ip}`, perIp, windowSeconds);
-    const byAccount = this.throttleStore.peek(accountKey, perAccount, windowSeconds);
+    const [byIp, byAccount] = await Promise.all([
+      this.throttleStore.hit(`login:ip:${ip}`, perIp, windowSeconds),
+      this.throttleStore.peek(accountKey, perAccount, windowSeconds),
+    ]);
     for (const d of [byIp, byAccount]) {
       if (!d.allowed) {
         throw new DomainError('rate_limited', 'Too many login attempts. Try again later.', {
@@ -64,26 +66,32 @@ export class AuthService implements SessionStarter {
     }
   }
 
-  private failed(accountKey: string): DomainError {
+  private async failed(accountKey: string): Promise<DomainError> {
     if (this.throttle.enabled) {
-      this.throttleStore.hit(accountKey, this.throttle.perAccount, this.throttle.windowSeconds);
+      await this.throttleStore.hit(
+        accountKey,
+        this.throttle.perAccount,
+        this.throttle.windowSeconds,
+      );
     }
     return new DomainError('invalid_credentials');
   }
 
   async login(login: string, password: string, ip: string): Promise<TokenPair> {
     const accountKey = `login:account:${login.toLowerCase()}`;
-    this.checkThrottle(accountKey, ip);
+    await this.checkThrottle(accountKey, ip);
     const user = await usersRepository.findByLogin(this.db, login);
     if (user === undefined) {
       await burnPasswordCheck(password);
-      throw this.failed(accountKey);
+      throw await this.failed(accountKey);
     }
     const check = await verifyPassword(user.passwordHash, password);
     if (!check.ok) {
-      throw this.failed(accountKey);
+      throw await this.failed(accountKey);
     }
-    this.throttleStore.reset(accountKey);
+    if (this.throttle.enabled) {
+      await this.throttleStore.reset(accountKey);
+    }
     if (!user.isActive) {
       throw new DomainError('user_inactive');
     }

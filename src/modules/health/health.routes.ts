@@ -3,11 +3,19 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { sql } from 'drizzle-orm';
 import { Type } from 'typebox';
 import type { Db } from '../../db/client.js';
+import type { RateLimitStore } from '../../lib/rate-limiter.js';
 import { errors } from '../../lib/schemas.js';
 
-const Status = Type.Object({ status: Type.String(), database: Type.Optional(Type.String()) });
+const Status = Type.Object({
+  status: Type.String(),
+  database: Type.Optional(Type.String()),
+  rate_limit_store: Type.Optional(Type.String()),
+});
 
-const healthRoutes: FastifyPluginAsync<{ db: Db }> = async (app, { db }) => {
+const healthRoutes: FastifyPluginAsync<{ db: Db; rateLimitStore: RateLimitStore }> = async (
+  app,
+  { db, rateLimitStore },
+) => {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
   r.get(
@@ -32,12 +40,20 @@ const healthRoutes: FastifyPluginAsync<{ db: Db }> = async (app, { db }) => {
     async (request, reply) => {
       try {
         await db.execute(sql`SELECT 1`);
-        return { status: 'ok', database: 'up' };
       } catch (err) {
         request.log.warn({ err }, 'readiness: database unavailable');
         reply.header('Retry-After', '5');
         return reply.status(503).send({ detail: 'Database unavailable' });
       }
+      // R18: without its counters sign-in answers 503, so this process is not ready either.
+      try {
+        await rateLimitStore.ping();
+      } catch (err) {
+        request.log.warn({ err }, 'readiness: rate-limit store unavailable');
+        reply.header('Retry-After', '5');
+        return reply.status(503).send({ detail: 'Rate-limit store unavailable' });
+      }
+      return { status: 'ok', database: 'up', rate_limit_store: rateLimitStore.kind };
     },
   );
 };

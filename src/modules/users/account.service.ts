@@ -193,12 +193,13 @@ export class AccountService {
     await this.db.transaction((tx) => this.mailer.sendVerification(tx, user));
   }
 
-  private withinAddressLimit(kind: string, email: string): boolean {
+  private async withinAddressLimit(kind: string, email: string): Promise<boolean> {
     if (!this.limit.enabled) {
       return true;
     }
     const key = `account-mail:${kind}:${email.toLowerCase()}`;
-    return this.limitStore.hit(key, this.limit.perAddress, this.limit.windowSeconds).allowed;
+    return (await this.limitStore.hit(key, this.limit.perAddress, this.limit.windowSeconds))
+      .allowed;
   }
 
   /**
@@ -208,7 +209,7 @@ export class AccountService {
   async requestPasswordRecovery(email: string): Promise<void> {
     const { token, tokenHash } = newAccountToken();
     const expiresAt = this.mailer.expiryOf('password_reset');
-    const allowed = this.withinAddressLimit('password_reset', email);
+    const allowed = await this.withinAddressLimit('password_reset', email);
     await this.db.transaction(async (tx) => {
       const user = await accountTokensRepository.insertForEmail(
         tx,
