@@ -16,6 +16,7 @@ import { AuthService } from './modules/auth/auth.service.js';
 import authRoutes from './modules/auth/auth.routes.js';
 import { loadSigningKeys } from './modules/auth/keys.js';
 import { TokenService } from './modules/auth/tokens.js';
+import { brokerCheck } from './modules/health/broker-check.js';
 import healthRoutes from './modules/health/health.routes.js';
 import usersRoutes from './modules/users/users.routes.js';
 import applicationsRoutes from './modules/projects/applications.routes.js';
@@ -175,7 +176,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   // --- routes
   const rl = config.rateLimit;
-  await app.register(healthRoutes, { db: database.db });
+  await app.register(healthRoutes, { pool: database.pool, broker: brokerCheck(config.amqpUrl) });
   await app.register(authRoutes, { auth, tokens });
   await app.register(usersRoutes, {
     users,

@@ -9,6 +9,7 @@ import { REDACT_PATHS } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createDatabase } from './db/client.js';
 import { redactUrl } from './lib/redact.js';
+import { refuseEmbedded } from './embedded/refuse.js';
 import { batchesInFlight } from './modules/mail/delivery-batcher.js';
 import { MailConsumer, type MailOutcome } from './modules/mail/mail.consumer.js';
 import { createSmtpSender } from './modules/mail/smtp.js';
@@ -156,6 +157,7 @@ function parseRoles(argv: string[]): WorkerRole[] | undefined {
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  refuseEmbedded(config, 'the worker');
   const log = createLogger(config);
   const worker = await startWorker(config, { roles: parseRoles(process.argv.slice(2)), log });
   let stopping = false;
