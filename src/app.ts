@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import { createDatabase, type Database } from './db/client.js';
 import { MemoryRateLimitStore, type RateLimitStore } from './lib/rate-limiter.js';
 import errorsPlugin from './plugins/errors.js';
+import metricsPlugin from './plugins/metrics.js';
 import { rateLimitGuard } from './plugins/rate-limit.js';
 import swaggerPlugin from './plugins/swagger.js';
 import { authGuards } from './plugins/auth.js';
@@ -121,6 +122,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     reply.header('x-request-id', request.id);
   });
   await app.register(errorsPlugin);
+  await app.register(metricsPlugin, { pool: database.pool });
   await app.register(helmet, {
     // Swagger UI at /docs needs its own scripts and styles; everything else is JSON.
     contentSecurityPolicy: {

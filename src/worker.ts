@@ -15,6 +15,7 @@ import { MailConsumer, type MailOutcome } from './modules/mail/mail.consumer.js'
 import { createSmtpSender } from './modules/mail/smtp.js';
 import { declareMailTopology, mailTopology } from './modules/mail/topology.js';
 import { OutboxRelay } from './modules/outbox/outbox.relay.js';
+import { startWorkerHealth, type WorkerHealth } from './modules/health/worker-health.js';
 
 export type WorkerRole = 'relay' | 'mail';
 
@@ -28,6 +29,8 @@ export interface Worker {
   relay: OutboxRelay | null;
   mail: MailConsumer | null;
   rabbit: Connection;
+  /** /health, /health/ready and /metrics of this worker (WORKER_HEALTH_PORT). */
+  health: WorkerHealth;
   close(): Promise<void>;
 }
 
@@ -78,6 +81,20 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
   );
   const rabbit = amqpConnection(config, `ifd-worker-${process.pid}`, log);
 
+  let mail: MailConsumer | null = null;
+  let sender: ReturnType<typeof createSmtpSender> | null = null;
+  // Up before the broker is: a worker waiting for RabbitMQ says so on /health/ready.
+  const health = await startWorkerHealth(
+    config.workerHealth,
+    {
+      broker: () => rabbit.ready,
+      consumers: (): Record<string, boolean> =>
+        roles.has('mail') ? { mail: mail?.running ?? false } : {},
+      pool: database.pool,
+    },
+    log,
+  );
+
   if (roles.has('mail')) {
     // Best effort: consumer and publishers re-declare on every (re)connect anyway.
     await declareMailTopology(rabbit, topology).catch((err: unknown) =>
@@ -85,8 +102,6 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
     );
   }
 
-  let mail: MailConsumer | null = null;
-  let sender: ReturnType<typeof createSmtpSender> | null = null;
   if (roles.has('mail')) {
     sender = createSmtpSender(config.smtpUrl, config.mail.smtpPoolSize);
     mail = new MailConsumer({
@@ -131,8 +146,10 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
     relay,
     mail,
     rabbit,
+    health,
     close: () => {
       closing ??= (async () => {
+        await health.close();
         await relay?.stop();
         await mail?.stop();
         await rabbit.close();

@@ -13,6 +13,7 @@ import {
   type Consumer,
   type Publisher,
 } from 'rabbitmq-client';
+import { recordConsumerOutcome } from '../../lib/metrics.js';
 import { batchesInFlight, DeliveryBatcher } from './delivery-batcher.js';
 import { composeMail } from './registry.js';
 import { classifySendError, type MailSender } from './smtp.js';
@@ -141,6 +142,11 @@ export class MailConsumer {
     this.consumer.on('error', (err) => this.o.log.warn({ err }, 'mail consumer error'));
   }
 
+  /** Registered with the broker and taking messages (worker readiness). */
+  get running(): boolean {
+    return this.o.rabbit.ready && (this.consumer?.consumerTag ?? '') !== '';
+  }
+
   /** Stops taking messages and waits for handlers in flight; unacked messages return to the queue. */
   async stop(): Promise<void> {
     await this.consumer?.close();
@@ -149,6 +155,7 @@ export class MailConsumer {
 
   private async handle(msg: AsyncMessage): Promise<ConsumerStatus> {
     const outcome = await this.process(msg);
+    recordConsumerOutcome('mail', outcome);
     this.o.onOutcome?.(outcome);
     const log = this.o.log;
     switch (outcome.status) {

@@ -9,6 +9,7 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Connection, Publisher } from 'rabbitmq-client';
+import { publisherMetrics } from '../../lib/metrics.js';
 import { outboxRepository, type FailedPublish, type PendingEvent } from './outbox.repository.js';
 
 export const OUTBOX_CHANNEL = 'outbox_events';
@@ -201,6 +202,8 @@ export class OutboxRelay {
       });
       await outboxRepository.markFailed(client, failed);
       await outboxRepository.markPublishedAndCommit(client, published);
+      publisherMetrics.published('outbox', published.length);
+      publisherMetrics.failed('outbox', failed.length);
       if (failed.length > 0) {
         this.o.log.warn(
           { failed: failed.length, published: published.length, error: failed[0]?.error },
