@@ -82,7 +82,14 @@ export interface Config {
    * Development without DATABASE_URL / SMTP_URL: PGlite under `dataDir` and an in-process
    * MailDev (ADR 0015). Never in production, never in tests unless asked for.
    */
-  embedded: { database: boolean; smtp: boolean; dataDir: string };
+  embedded: {
+    database: boolean;
+    smtp: boolean;
+    dataDir: string;
+    /** The in-process MailDev's SMTP and web ports. */
+    smtpPort: number;
+    mailWebPort: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -291,6 +298,8 @@ export function loadConfig(env: Env = readEnv()): Config {
       database: nodeEnv === 'development' && !r.isSet('DATABASE_URL'),
       smtp: nodeEnv === 'development' && !r.isSet('SMTP_URL'),
       dataDir: r.string('DATA_DIR', '.data'),
+      smtpPort: r.int('EMBEDDED_SMTP_PORT', 1025, 1, 65535),
+      mailWebPort: r.int('EMBEDDED_MAIL_WEB_PORT', 1080, 1, 65535),
     },
   };
   const su = {

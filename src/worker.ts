@@ -7,7 +7,7 @@ import pino, { type Logger } from 'pino';
 import { Connection } from 'rabbitmq-client';
 import { REDACT_PATHS } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { createDatabase } from './db/client.js';
+import { createDatabase, type Database } from './db/client.js';
 import { redactUrl } from './lib/redact.js';
 import { refuseEmbedded } from './embedded/refuse.js';
 import { batchesInFlight } from './modules/mail/delivery-batcher.js';
@@ -23,6 +23,11 @@ export interface WorkerOptions {
   roles?: WorkerRole[];
   log?: Logger;
   onOutcome?: (o: MailOutcome) => void;
+  /**
+   * Share a database handle (the embedded one, ADR 0015): kept open on close, and the relay
+   * is then woken by the caller (`relay.wake()`), not by a LISTEN connection of its own.
+   */
+  database?: Database;
 }
 
 export interface Worker {
@@ -69,16 +74,18 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
   const log = opts.log ?? createLogger(config);
   const topology = mailTopology(config);
   // One connection per delivery batch in flight, two for the relay (its LISTEN is separate).
-  const database = createDatabase(
-    config.databaseUrl,
-    (roles.has('mail')
-      ? batchesInFlight(
-          Math.min(config.mail.concurrency, config.mail.prefetch),
-          config.mail.batchSize,
-        )
-      : 0) + (roles.has('relay') ? 2 : 1),
-    (err) => log.warn({ err }, 'idle database client error'),
-  );
+  const database =
+    opts.database ??
+    createDatabase(
+      config.databaseUrl,
+      (roles.has('mail')
+        ? batchesInFlight(
+            Math.min(config.mail.concurrency, config.mail.prefetch),
+            config.mail.batchSize,
+          )
+        : 0) + (roles.has('relay') ? 2 : 1),
+      (err) => log.warn({ err }, 'idle database client error'),
+    );
   const rabbit = amqpConnection(config, `ifd-worker-${process.pid}`, log);
 
   let mail: MailConsumer | null = null;
@@ -125,7 +132,7 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
   if (roles.has('relay')) {
     relay = new OutboxRelay({
       pool: database.pool,
-      databaseUrl: config.databaseUrl,
+      databaseUrl: opts.database ? null : config.databaseUrl,
       rabbit,
       exchange: topology.exchange,
       batchSize: config.outbox.batchSize,
@@ -154,7 +161,9 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
         await mail?.stop();
         await rabbit.close();
         sender?.close();
-        await database.close();
+        if (!opts.database) {
+          await database.close();
+        }
       })();
       return closing;
     },

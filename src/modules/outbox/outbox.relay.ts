@@ -17,8 +17,8 @@ const MAX_BACKOFF_MS = 60_000;
 
 export interface RelayOptions {
   pool: pg.Pool;
-  /** A dedicated connection LISTENs on this URL. */
-  databaseUrl: string;
+  /** A dedicated connection LISTENs on this URL (null: none; the owner calls wake()). */
+  databaseUrl: string | null;
   rabbit: Connection;
   exchange: string;
   batchSize: number;
@@ -105,7 +105,7 @@ export class OutboxRelay {
   }
 
   private listen(): void {
-    if (!this.running) {
+    if (!this.running || this.o.databaseUrl === null) {
       return;
     }
     const client = new pg.Client({ connectionString: this.o.databaseUrl });
