@@ -110,7 +110,9 @@ export async function startBuiltServer(
     cwd: projectRoot,
     env: {
       ...process.env,
-      NODE_ENV: 'production',
+      // Not production: production refuses RATE_LIMIT_ENABLED=false and the loopback
+      // PUBLIC_URL a benchmark needs (R17); nothing else depends on NODE_ENV.
+      NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
       PORT: String(port),
       HOST: '127.0.0.1',

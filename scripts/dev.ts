@@ -17,6 +17,20 @@ const config = loadConfig(env);
 if (ensureKeyPair(config.jwt.privateKeyPath, config.jwt.publicKeyPath)) {
   console.log(`dev: wrote JWT keys to ${config.jwt.privateKeyPath}`);
 }
+if (config.embedded.database) {
+  // No DATABASE_URL: one process holds the embedded database, the API and the worker (and
+  // MailDev unless SMTP_URL is set). See ADR 0015; its start-up banner says what is embedded.
+  const child = spawn(
+    'node_modules/.bin/tsx',
+    ['watch', '--clear-screen=false', 'src/embedded/main.ts'],
+    { stdio: 'inherit', env: { ...process.env, ...env } },
+  );
+  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+  process.on('SIGINT', forward('SIGINT'));
+  process.on('SIGTERM', forward('SIGTERM'));
+  child.on('exit', (code) => process.exit(code ?? 0));
+  await new Promise<never>(() => {}); // the rest of this script is the real-services mode
+}
 try {
   if (await ensureDatabase(config.databaseUrl)) {
     console.log(`dev: created database ${redactUrl(config.databaseUrl)}`);

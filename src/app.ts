@@ -11,6 +11,7 @@ import errorsPlugin from './plugins/errors.js';
 import securityHeaders from './plugins/security-headers.js';
 import { parseQueryString } from './lib/input-rules.js';
 import hardeningPlugin, { hardenedServerOptions, safeSerializers } from './plugins/hardening.js';
+import metricsPlugin from './plugins/metrics.js';
 import { rateLimitGuard } from './plugins/rate-limit.js';
 import { OneLineRequestLog } from './plugins/request-log.js';
 import swaggerPlugin from './plugins/swagger.js';
@@ -21,6 +22,7 @@ import authRoutes from './modules/auth/auth.routes.js';
 import browserSessionRoutes from './modules/auth/browser-session.routes.js';
 import { loadSigningKeys } from './modules/auth/keys.js';
 import { TokenService } from './modules/auth/tokens.js';
+import { brokerCheck } from './modules/health/broker-check.js';
 import healthRoutes from './modules/health/health.routes.js';
 import usersRoutes from './modules/users/users.routes.js';
 import applicationsRoutes from './modules/projects/applications.routes.js';
@@ -154,6 +156,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     }
   });
   await app.register(errorsPlugin);
+  await app.register(metricsPlugin, { pool: database.pool });
   await app.register(securityHeaders, { publicUrl: config.publicUrl });
   await app.register(cors, {
     origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
@@ -198,7 +201,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   // --- routes
   const rl = config.rateLimit;
-  await app.register(healthRoutes, { db: database.db, rateLimitStore: rateStore });
+  await app.register(healthRoutes, {
+    pool: database.pool,
+    broker: brokerCheck(config.amqpUrl),
+    rateLimitStore: rateStore,
+  });
   await app.register(authRoutes, { auth, tokens });
   await app.register(browserSessionRoutes, {
     auth,

@@ -114,6 +114,24 @@ export interface Config {
   webDistDir: string;
   /** Created (or promoted) at start-up when all three are set; idempotent. */
   firstSuperuser: { username: string; email: string; password: string } | null;
+  /** Apply pending migrations before the API starts (containers); otherwise refuse (R17). */
+  migrateOnStart: boolean;
+  /** Production accepts a plain-http PUBLIC_URL only with PUBLIC_URL_ALLOW_HTTP=true. */
+  publicUrlAllowHttp: boolean;
+  /** The worker's own /health, /health/ready and /metrics (port 0: any free port). */
+  workerHealth: { host: string; port: number };
+  /**
+   * Development without DATABASE_URL / SMTP_URL: PGlite under `dataDir` and an in-process
+   * MailDev (ADR 0015). Never in production, never in tests unless asked for.
+   */
+  embedded: {
+    database: boolean;
+    smtp: boolean;
+    dataDir: string;
+    /** The in-process MailDev's SMTP and web ports. */
+    smtpPort: number;
+    mailWebPort: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -131,12 +149,20 @@ export function readEnv(processEnv: Env = process.env, dotenvPath = '.env'): Env
   return { ...fromFile, ...processEnv };
 }
 
+export const DEV_PUBLIC_URL = 'http://127.0.0.1:8000';
+export const DEV_MAIL_FROM = 'admin@site.com';
+
 const DURATION = /^(\d+)\s*(ms|s|m|h|d)?$/;
 const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
 
 class Reader {
   readonly problems: string[] = [];
   constructor(private readonly env: Env) {}
+
+  /** Whether the variable is set to something (a default is then not in use). */
+  isSet(name: string): boolean {
+    return this.raw(name) !== undefined;
+  }
 
   private raw(name: string): string | undefined {
     const v = this.env[name];
@@ -300,7 +326,7 @@ export function loadConfig(env: Env = readEnv()): Config {
     webConcurrency: r.int('WEB_CONCURRENCY', 1, 1, 64),
     amqpUrl: r.url('AMQP_URL', 'amqp://guest:guest@127.0.0.1:5672', ['amqp:', 'amqps:']),
     smtpUrl: r.url('SMTP_URL', 'smtp://127.0.0.1:1025', ['smtp:', 'smtps:']),
-    mailFrom: r.string('MAIL_FROM', 'admin@site.com'),
+    mailFrom: r.string('MAIL_FROM', DEV_MAIL_FROM),
     events: {
       // MAIL_EXCHANGE: the name this exchange had while mail was its only consumer.
       exchange: r.string('EVENTS_EXCHANGE', r.string('MAIL_EXCHANGE', 'ifd.events')),
@@ -334,7 +360,7 @@ export function loadConfig(env: Env = readEnv()): Config {
       concurrency: r.int('WEBHOOK_CONCURRENCY', 100, 1, 5000),
       perSubscriptionConcurrency: r.int('WEBHOOK_PER_SUBSCRIPTION_CONCURRENCY', 10, 1, 1000),
     },
-    publicUrl: r.url('PUBLIC_URL', 'http://127.0.0.1:8000', ['http:', 'https:']),
+    publicUrl: r.url('PUBLIC_URL', DEV_PUBLIC_URL, ['http:', 'https:']),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
     accountTokens: {
       emailVerificationTtl: r.duration('EMAIL_VERIFICATION_TTL', 24 * 3600),
@@ -343,6 +369,20 @@ export function loadConfig(env: Env = readEnv()): Config {
     cookieSecure: r.bool('COOKIE_SECURE', nodeEnv === 'production'),
     webDistDir: r.string('WEB_DIST_DIR', 'dist/web'),
     firstSuperuser: null,
+    migrateOnStart: r.bool('MIGRATE_ON_START', false),
+    publicUrlAllowHttp: r.bool('PUBLIC_URL_ALLOW_HTTP', false),
+    workerHealth: {
+      host: r.string('WORKER_HEALTH_HOST', r.string('HOST', '127.0.0.1')),
+      // Tests run many workers side by side: any free port unless one is asked for.
+      port: r.int('WORKER_HEALTH_PORT', nodeEnv === 'test' ? 0 : 8001, 0, 65535),
+    },
+    embedded: {
+      database: nodeEnv === 'development' && !r.isSet('DATABASE_URL'),
+      smtp: nodeEnv === 'development' && !r.isSet('SMTP_URL'),
+      dataDir: r.string('DATA_DIR', '.data'),
+      smtpPort: r.int('EMBEDDED_SMTP_PORT', 1025, 1, 65535),
+      mailWebPort: r.int('EMBEDDED_MAIL_WEB_PORT', 1080, 1, 65535),
+    },
   };
   const su = {
     username: r.string('FIRST_SUPERUSER_USERNAME', ''),
@@ -365,8 +405,43 @@ export function loadConfig(env: Env = readEnv()): Config {
   if (config.jwt.accessTokenTtl >= config.jwt.refreshTokenTtl) {
     r.problems.push('ACCESS_TOKEN_TTL must be shorter than REFRESH_TOKEN_TTL');
   }
+  if (nodeEnv === 'production') {
+    r.problems.push(...productionProblems(config, r));
+  }
   if (r.problems.length > 0) {
     throw new ConfigError(r.problems);
   }
   return Object.freeze(config);
+}
+
+/**
+ * R17: production refuses the states that lose data or let people in, all listed at once
+ * (ADR 0016). Each service must be named: in production a missing URL is never read as
+ * "use the development default" nor as "embed it".
+ */
+function productionProblems(config: Config, r: Reader): string[] {
+  const problems: string[] = [];
+  for (const name of ['DATABASE_URL', 'AMQP_URL', 'SMTP_URL']) {
+    if (!r.isSet(name)) {
+      problems.push(`${name} must be set in production (no embedded or default service)`);
+    }
+  }
+  if (!config.rateLimit.enabled) {
+    problems.push('RATE_LIMIT_ENABLED=false switches throttling off: refused in production');
+  }
+  if (!r.isSet('PUBLIC_URL') || config.publicUrl.replace(/\/+$/, '') === DEV_PUBLIC_URL) {
+    problems.push(
+      `PUBLIC_URL must be the public address of the service (${DEV_PUBLIC_URL} is the development default)`,
+    );
+  } else if (config.publicUrl.startsWith('http:') && !config.publicUrlAllowHttp) {
+    problems.push(
+      'PUBLIC_URL must use https in production (set PUBLIC_URL_ALLOW_HTTP=true to allow plain http)',
+    );
+  }
+  if (!r.isSet('MAIL_FROM') || config.mailFrom.toLowerCase() === DEV_MAIL_FROM) {
+    problems.push(
+      `MAIL_FROM must be an address of your own domain (${DEV_MAIL_FROM} is the development default)`,
+    );
+  }
+  return problems;
 }

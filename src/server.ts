@@ -1,10 +1,14 @@
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { refuseEmbedded } from './embedded/refuse.js';
+import { ensureSchema } from './db/schema-version.js';
 
 // Entry point: load config → build app → listen; SIGTERM/SIGINT close gracefully (R13).
 async function main(): Promise<void> {
   const started = performance.now();
   const config = loadConfig();
+  refuseEmbedded(config, 'the API');
+  await ensureSchema(config.databaseUrl, config.migrateOnStart); // R17: never on an old schema
   const app = await buildApp(config);
   await app.listen({ port: config.port, host: config.host });
   app.log.info({ ms: Math.round(performance.now() - started) }, 'ready');

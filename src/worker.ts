@@ -8,9 +8,10 @@ import pino, { type Logger } from 'pino';
 import { Connection } from 'rabbitmq-client';
 import { REDACT_PATHS } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { createDatabase } from './db/client.js';
+import { createDatabase, type Database } from './db/client.js';
 import { safeErrorSerializer } from './lib/log-safety.js';
 import { redactUrl } from './lib/redact.js';
+import { refuseEmbedded } from './embedded/refuse.js';
 import { batchesInFlight } from './modules/mail/delivery-batcher.js';
 import { MailConsumer, type MailOutcome } from './modules/mail/mail.consumer.js';
 import { createSmtpSender } from './modules/mail/smtp.js';
@@ -20,6 +21,7 @@ import type { EventOutcome } from './modules/events/consumer.js';
 import { SsrfGuard } from './modules/webhooks/ssrf.js';
 import { deliveryTopology, fanoutTopology } from './modules/webhooks/topology.js';
 import { WebhookConsumers, type WebhookDeadReason } from './modules/webhooks/webhooks.consumer.js';
+import { startWorkerHealth, type WorkerHealth } from './modules/health/worker-health.js';
 
 export type WorkerRole = 'relay' | 'mail' | 'webhooks';
 const ROLES: WorkerRole[] = ['relay', 'mail', 'webhooks'];
@@ -29,6 +31,11 @@ export interface WorkerOptions {
   log?: Logger;
   onOutcome?: (o: MailOutcome) => void;
   onWebhookOutcome?: (o: EventOutcome<WebhookDeadReason> & { consumer: string }) => void;
+  /**
+   * Share a database handle (the embedded one, ADR 0015): kept open on close, and the relay
+   * is then woken by the caller (`relay.wake()`), not by a LISTEN connection of its own.
+   */
+  database?: Database;
 }
 
 export interface Worker {
@@ -36,6 +43,8 @@ export interface Worker {
   mail: MailConsumer | null;
   webhooks: WebhookConsumers | null;
   rabbit: Connection;
+  /** /health, /health/ready and /metrics of this worker (WORKER_HEALTH_PORT). */
+  health: WorkerHealth;
   close(): Promise<void>;
 }
 
@@ -75,19 +84,37 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
   const log = opts.log ?? createLogger(config);
   const topology = mailTopology(config);
   // One connection per delivery batch in flight, two for the relay (its LISTEN is separate).
-  const database = createDatabase(
-    config.databaseUrl,
-    (roles.has('mail')
-      ? batchesInFlight(
-          Math.min(config.mail.concurrency, config.mail.prefetch),
-          config.mail.batchSize,
-        )
-      : 0) +
-      (roles.has('relay') ? 2 : 1) +
-      (roles.has('webhooks') ? 10 : 0),
-    (err) => log.warn({ err }, 'idle database client error'),
-  );
+  const database =
+    opts.database ??
+    createDatabase(
+      config.databaseUrl,
+      (roles.has('mail')
+        ? batchesInFlight(
+            Math.min(config.mail.concurrency, config.mail.prefetch),
+            config.mail.batchSize,
+          )
+        : 0) +
+        (roles.has('relay') ? 2 : 1) +
+        (roles.has('webhooks') ? 10 : 0),
+      (err) => log.warn({ err }, 'idle database client error'),
+    );
   const rabbit = amqpConnection(config, `ifd-worker-${process.pid}`, log);
+
+  let mail: MailConsumer | null = null;
+  let sender: ReturnType<typeof createSmtpSender> | null = null;
+  // Up before the broker is: a worker waiting for RabbitMQ says so on /health/ready.
+  const health = await startWorkerHealth(
+    config.workerHealth,
+    {
+      broker: () => rabbit.ready,
+      consumers: (): Record<string, boolean> => ({
+        ...(roles.has('mail') ? { mail: mail?.running ?? false } : {}),
+        ...(roles.has('webhooks') ? { webhooks: webhooks?.running ?? false } : {}),
+      }),
+      pool: database.pool,
+    },
+    log,
+  );
 
   if (roles.has('mail')) {
     // Best effort: consumer and publishers re-declare on every (re)connect anyway.
@@ -96,8 +123,6 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
     );
   }
 
-  let mail: MailConsumer | null = null;
-  let sender: ReturnType<typeof createSmtpSender> | null = null;
   if (roles.has('mail')) {
     sender = createSmtpSender(config.smtpUrl, config.mail.smtpPoolSize);
     mail = new MailConsumer({
@@ -142,7 +167,7 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
   if (roles.has('relay')) {
     relay = new OutboxRelay({
       pool: database.pool,
-      databaseUrl: config.databaseUrl,
+      databaseUrl: opts.database ? null : config.databaseUrl,
       rabbit,
       exchange: config.events.exchange,
       batchSize: config.outbox.batchSize,
@@ -164,14 +189,18 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
     mail,
     webhooks,
     rabbit,
+    health,
     close: () => {
       closing ??= (async () => {
+        await health.close();
         await relay?.stop();
         await mail?.stop();
         await webhooks?.stop();
         await rabbit.close();
         sender?.close();
-        await database.close();
+        if (!opts.database) {
+          await database.close();
+        }
       })();
       return closing;
     },
@@ -192,6 +221,7 @@ function parseRoles(argv: string[]): WorkerRole[] | undefined {
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  refuseEmbedded(config, 'the worker');
   const log = createLogger(config);
   const worker = await startWorker(config, { roles: parseRoles(process.argv.slice(2)), log });
   let stopping = false;

@@ -26,12 +26,26 @@ export async function ensureDatabase(url: string): Promise<boolean> {
   }
 }
 
-/** Applies pending migrations; throws on failure (a failed migration must never look green). */
+/** Any constant shared by every migrating process: `pg_advisory_lock` key. */
+const MIGRATION_LOCK = 4_210_015;
+
+/**
+ * Applies pending migrations; throws on failure (a failed migration must never look green).
+ * Several processes may call it at once (API replicas with MIGRATE_ON_START): a session
+ * advisory lock lets one migrate while the others wait, then find nothing left to do.
+ */
 export async function runMigrations(url: string): Promise<void> {
-  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
   try {
-    await migrate(drizzle(pool), { migrationsFolder });
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await migrate(drizzle(client), { migrationsFolder });
   } finally {
-    await pool.end();
+    await client.end();
   }
+}
+
+/** Applies pending migrations through an existing pool (the embedded database, ADR 0015). */
+export async function runMigrationsOn(pool: pg.Pool): Promise<void> {
+  await migrate(drizzle(pool), { migrationsFolder });
 }

@@ -13,13 +13,16 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
+/** `migrate: false` leaves the database empty (readiness and start-up refusal tests, R17). */
+export async function createTestDatabase({ migrate = true } = {}): Promise<TestDatabase> {
   const name = `ifd_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   const u = new URL(TEST_PG_BASE);
   u.pathname = `/${name}`;
   const url = u.toString();
   await ensureDatabase(url);
-  await runMigrations(url);
+  if (migrate) {
+    await runMigrations(url);
+  }
   return {
     url,
     name,

@@ -7,6 +7,7 @@
 // `defer` re-publishes to a tier without counting an attempt (the handler chose not to try
 // now). Every re-publish is confirmed by the broker before the original is acked, so nothing
 // is dropped; an exception escaping the handler (or a failed re-publish) nacks with requeue.
+import { recordConsumerOutcome } from '../../lib/metrics.js';
 import type { Logger } from 'pino';
 import {
   ConsumerStatus,
@@ -143,12 +144,18 @@ export class EventConsumer<R extends string = string> {
       },
       async (msg) => {
         const outcome = await this.process(msg);
+        recordConsumerOutcome(t.name, outcome);
         this.o.onOutcome?.(outcome);
         this.logOutcome(outcome);
         return ConsumerStatus.ACK;
       },
     );
     this.consumer.on('error', (err) => this.o.log.warn({ err }, `${t.name} consumer error`));
+  }
+
+  /** Registered with the broker and taking messages (the worker's readiness). */
+  get running(): boolean {
+    return this.o.rabbit.ready && (this.consumer?.consumerTag ?? '') !== '';
   }
 
   /** Stops taking messages and waits for handlers in flight; unacked messages return. */

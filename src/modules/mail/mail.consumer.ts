@@ -118,6 +118,11 @@ export class MailConsumer {
     this.core.start();
   }
 
+  /** Registered with the broker and taking messages (worker readiness). */
+  get running(): boolean {
+    return this.core.running;
+  }
+
   /** Stops taking messages and waits for handlers in flight; unacked messages return to the queue. */
   stop(): Promise<void> {
     return this.core.stop();

@@ -9,6 +9,7 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Connection, Publisher } from 'rabbitmq-client';
+import { publisherMetrics } from '../../lib/metrics.js';
 import { outboxRepository, type FailedPublish, type PendingEvent } from './outbox.repository.js';
 
 export const OUTBOX_CHANNEL = 'outbox_events';
@@ -16,8 +17,8 @@ const MAX_BACKOFF_MS = 60_000;
 
 export interface RelayOptions {
   pool: pg.Pool;
-  /** A dedicated connection LISTENs on this URL. */
-  databaseUrl: string;
+  /** A dedicated connection LISTENs on this URL (null: none; the owner calls wake()). */
+  databaseUrl: string | null;
   rabbit: Connection;
   exchange: string;
   batchSize: number;
@@ -104,7 +105,7 @@ export class OutboxRelay {
   }
 
   private listen(): void {
-    if (!this.running) {
+    if (!this.running || this.o.databaseUrl === null) {
       return;
     }
     const client = new pg.Client({ connectionString: this.o.databaseUrl });
@@ -201,6 +202,8 @@ export class OutboxRelay {
       });
       await outboxRepository.markFailed(client, failed);
       await outboxRepository.markPublishedAndCommit(client, published);
+      publisherMetrics.published('outbox', published.length);
+      publisherMetrics.failed('outbox', failed.length);
       if (failed.length > 0) {
         this.o.log.warn(
           { failed: failed.length, published: published.length, error: failed[0]?.error },

@@ -159,6 +159,11 @@ export class WebhookConsumers {
     });
   }
 
+  /** Both consumers registered with the broker and taking messages (worker readiness). */
+  get running(): boolean {
+    return this.fanoutCore.running && this.deliveryCore.running;
+  }
+
   start(): void {
     this.fanoutCore.start();
     this.deliveryCore.start();

@@ -1,0 +1,50 @@
+// The API holds no RabbitMQ connection (the relay publishes, not the requests: P3), so its
+// readiness learns the broker's state from a short connection of its own: opened at most
+// once per `maxAgeMs`, in the background of the readiness request that finds the last answer
+// stale. Readiness never waits on the broker except for the very first check.
+import { Connection } from 'rabbitmq-client';
+
+export type BrokerState = 'up' | 'down';
+
+export interface BrokerCheck {
+  state(): Promise<BrokerState>;
+}
+
+export function brokerCheck(url: string, maxAgeMs = 10_000, timeoutMs = 2000): BrokerCheck {
+  let last: { state: BrokerState; at: number } | null = null;
+  let inFlight: Promise<BrokerState> | null = null;
+
+  const probe = async (): Promise<BrokerState> => {
+    const c = new Connection({ url, retryLow: 100, retryHigh: 200, connectionTimeout: timeoutMs });
+    c.on('error', () => {}); // the outcome is the answer; errors are not news here
+    try {
+      // No auto-close on timeout: that close() and ours would wait on each other forever.
+      await c.onConnect(timeoutMs, true);
+      return 'up';
+    } catch {
+      return 'down';
+    } finally {
+      await c.close().catch(() => {});
+    }
+  };
+  const refresh = (): Promise<BrokerState> => {
+    inFlight ??= probe().then((state) => {
+      last = { state, at: Date.now() };
+      inFlight = null;
+      return state;
+    });
+    return inFlight;
+  };
+
+  return {
+    async state() {
+      if (last === null) {
+        return refresh();
+      }
+      if (Date.now() - last.at > maxAgeMs) {
+        void refresh();
+      }
+      return last.state;
+    },
+  };
+}
