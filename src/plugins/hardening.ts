@@ -38,7 +38,6 @@ declare module 'fastify' {
 const FORM = 'application/x-www-form-urlencoded';
 const JSON_TYPE = 'application/json';
 
-
 /** Answers for requests Node refuses before Fastify sees them (bad request line, huge headers). */
 function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoException, socket: Socket) {
   if (err.code === 'ECONNRESET' || socket.destroyed) {
@@ -327,7 +326,6 @@ async function hardeningPlugin(app: FastifyInstance, opts: { bodyLimit: number }
     }
     return payload;
   });
-
 }
 
 export default fp(hardeningPlugin, { name: 'hardening', fastify: '5.x', dependencies: ['errors'] });
