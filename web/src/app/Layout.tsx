@@ -37,7 +37,8 @@ function LanguageSwitch() {
           variant={current === lang ? 'filled' : 'subtle'}
           aria-pressed={current === lang}
           lang={lang}
-          aria-label={lang === 'en' ? 'English' : 'Русский'}
+          // The name starts with the visible text (WCAG 2.5.3).
+          aria-label={lang === 'en' ? 'EN (English)' : 'RU (Русский)'}
           onClick={() => {
             void setLanguage(lang);
             if (status === 'signedIn') {
