@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { DestinationStream } from 'pino';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
 import formbody from '@fastify/formbody';
 import { SerializerSelector, type SerializerFactory } from '@fastify/fast-json-stringify-compiler';
 import type { Config } from './config.js';
 import { createDatabase, type Database } from './db/client.js';
 import { MemoryRateLimitStore, type RateLimitStore } from './lib/rate-limiter.js';
+import { redactQuery } from './lib/redact.js';
 import errorsPlugin from './plugins/errors.js';
 import securityHeaders from './plugins/security-headers.js';
 import { rateLimitGuard } from './plugins/rate-limit.js';
@@ -54,6 +55,18 @@ export const REDACT_PATHS = [
   '*.amqpUrl',
 ];
 
+/** Fastify's request fields, with token-like query values redacted (S18). */
+function requestForLog(req: FastifyRequest) {
+  return {
+    method: req.method,
+    url: redactQuery(req.url),
+    version: req.headers['accept-version']?.toString(),
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  };
+}
+
 /**
  * Compiled serializers (fast-json-stringify) only for success responses, where the schema
  * also filters fields (no hash can leak, S11). Error bodies are built by the error handler
@@ -72,6 +85,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     logger: {
       level: config.logLevel,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers: { req: requestForLog },
       ...(deps.logStream
         ? { stream: deps.logStream }
         : config.logPretty

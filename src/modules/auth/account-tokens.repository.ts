@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { and, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, eq, gt, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import type { Locale } from '../../lib/locale.js';
 import { accountTokens, type AccountTokenPurpose } from './account-tokens.table.js';
 import { hashToken } from './tokens.js';
 
@@ -46,10 +47,15 @@ export const accountTokensRepository = {
     tokenHash: string,
     expiresAt: Date,
     allowed: boolean,
-  ): Promise<{ id: number; username: string; email: string } | undefined> {
-    const result = await db.execute<{ id: number; username: string; email: string }>(sql`
+  ): Promise<{ id: number; username: string; email: string; locale: Locale } | undefined> {
+    const result = await db.execute<{
+      id: number;
+      username: string;
+      email: string;
+      locale: Locale;
+    }>(sql`
       WITH u AS (
-        SELECT id, username, email FROM users
+        SELECT id, username, email, locale FROM users
         WHERE lower(email) = lower(${email}) AND is_active AND ${allowed}::boolean
         LIMIT 1
       ), t AS (
@@ -57,7 +63,7 @@ export const accountTokensRepository = {
         SELECT id, ${purpose}, ${tokenHash}, email, ${expiresAt.toISOString()}::timestamptz FROM u
         RETURNING user_id
       )
-      SELECT u.id, u.username, u.email FROM u JOIN t ON t.user_id = u.id`);
+      SELECT u.id, u.username, u.email, u.locale FROM u JOIN t ON t.user_id = u.id`);
     return result.rows[0];
   },
 
@@ -89,7 +95,7 @@ export const accountTokensRepository = {
   ): Promise<ConsumedToken | undefined> {
     const [row] = await db
       .update(accountTokens)
-      .set({ usedAt: sql`now()` })
+      .set({ usedAt: sql`now()`, consumedAt: sql`now()` })
       .where(
         and(
           eq(accountTokens.tokenHash, tokenHash),
@@ -100,6 +106,29 @@ export const accountTokensRepository = {
       )
       .returning({ userId: accountTokens.userId, email: accountTokens.email });
     return row;
+  },
+
+  /**
+   * Whether this token was spent by its own use (LINK_ALREADY_USED), as opposed to unknown,
+   * expired unused, or voided by a newer link or a password change (S18: looked up by hash).
+   */
+  async wasConsumed(
+    db: Executor,
+    purpose: AccountTokenPurpose,
+    tokenHash: string,
+  ): Promise<boolean> {
+    const rows = await db
+      .select({ id: accountTokens.id })
+      .from(accountTokens)
+      .where(
+        and(
+          eq(accountTokens.tokenHash, tokenHash),
+          eq(accountTokens.purpose, purpose),
+          isNotNull(accountTokens.consumedAt),
+        ),
+      )
+      .limit(1);
+    return rows.length > 0;
   },
 
   /** Spends every live token of a user for a purpose (a newer one supersedes them). */

@@ -29,6 +29,11 @@ export const accountTokens = pgTable(
     email: varchar('email', { length: 100 }).notNull(),
     expiresAt: tsColumn('expires_at').notNull(),
     usedAt: tsColumn('used_at'),
+    /**
+     * Set only when the token itself was spent (not when a newer link or a password change
+     * voided it): such a link answers LINK_ALREADY_USED (issue 8).
+     */
+    consumedAt: tsColumn('consumed_at'),
     createdAt: tsColumn('created_at').notNull().defaultNow(),
   },
   (t) => [

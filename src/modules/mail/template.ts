@@ -3,6 +3,7 @@
 // rendering, so a malformed job is a permanent failure, never a crash) and a pure render().
 import { Type, type Static, type TProperties, type TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
+import { DEFAULT_LOCALE, type Locale } from '../../lib/locale.js';
 import type { OutboxMessage, OutboxType } from '../outbox/catalogue.js';
 
 /** Outbox types that are e-mails: the mail queue binds `mail.#`. */
@@ -66,10 +67,10 @@ export function escapeHtml(value: string | number): string {
 }
 
 /** The common HTML frame of every mail; `body` must already be escaped HTML. */
-export function htmlLayout(title: string, body: string): string {
+export function htmlLayout(title: string, body: string, locale: Locale = DEFAULT_LOCALE): string {
   return [
     '<!doctype html>',
-    '<html lang="en">',
+    `<html lang="${locale}">`,
     '<head><meta charset="utf-8"><meta name="viewport" content="width=device-width">',
     `<title>${escapeHtml(title)}</title></head>`,
     '<body style="font-family: -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif; line-height: 1.5; color: #1f2933;">',
@@ -77,6 +78,32 @@ export function htmlLayout(title: string, body: string): string {
     '</body>',
     '</html>',
   ].join('\n');
+}
+
+// --- Languages (issue 8). Each template keeps a typed dictionary `Record<Locale, ...>`, so a
+// missing translation is a compile error; the recipient's locale travels in the payload
+// (older payloads without it are English).
+
+/** The recipient's language; payloads written before issue 8 carry none: English. */
+export function localeOf(payload: { locale?: Locale }): Locale {
+  return payload.locale ?? DEFAULT_LOCALE;
+}
+
+const RU_DATE = new Intl.DateTimeFormat('ru-RU', {
+  dateStyle: 'long',
+  timeStyle: 'short',
+  timeZone: 'UTC',
+});
+
+/** A link's expiry as its reader's language writes it (UTC, as the English text always was). */
+export function formatExpiry(iso: string, locale: Locale): string {
+  const date = new Date(iso);
+  switch (locale) {
+    case 'en':
+      return date.toUTCString();
+    case 'ru':
+      return `${RU_DATE.format(date)} (UTC)`;
+  }
 }
 
 /**
@@ -89,6 +116,7 @@ export const mailPayload = <P extends TProperties>(extra: P) =>
     user_id: Type.Integer({ minimum: 1 }),
     username: Type.String({ minLength: 1, maxLength: 150 }),
     email: Type.String({ minLength: 3, maxLength: 320, format: 'email' }),
+    locale: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('ru')])),
     ...extra,
   });
 

@@ -2,8 +2,14 @@
 // `type` is also the RabbitMQ routing key. Payloads are complete: a consumer never has to
 // read the database to do its job. Payload shapes are versioned: add fields, never change
 // or remove one; a breaking change gets a new type name (e.g. `mail.welcome.v2`).
+import type { Locale } from '../../lib/locale.js';
 
-export interface WelcomeMailPayload {
+/** Every mail payload may name the recipient's language (issue 8); absent means English. */
+interface MailLocale {
+  locale?: Locale;
+}
+
+export interface WelcomeMailPayload extends MailLocale {
   v: 1;
   user_id: number;
   username: string;
@@ -11,11 +17,12 @@ export interface WelcomeMailPayload {
 }
 
 /**
- * Account mails carrying a single-use link (`link` = PUBLIC_URL + path + `?token=...`).
+ * Account mails carrying a single-use link (`link` = PUBLIC_URL + page + `#token=...`: in the
+ * fragment, so the token never reaches a server or a log).
  * The token travels in the payload (the consumer needs it to build the mail); the database
  * keeps only its SHA-256 in account_tokens. `expires_at` is ISO 8601.
  */
-export interface AccountLinkMailPayload {
+export interface AccountLinkMailPayload extends MailLocale {
   v: 1;
   user_id: number;
   username: string;
@@ -104,7 +111,7 @@ export interface ApplicationDecidedPayload extends ApplicationEventBase {
 export type ApplicationWithdrawnPayload = ApplicationEventBase;
 
 /** mail.application_submitted: one message per mentor of the project (the recipient). */
-export interface ApplicationSubmittedMailPayload {
+export interface ApplicationSubmittedMailPayload extends MailLocale {
   v: 1;
   /** The recipient mentor. */
   user_id: number;
@@ -119,7 +126,7 @@ export interface ApplicationSubmittedMailPayload {
 }
 
 /** mail.application_decided: to the applicant (the recipient). */
-export interface ApplicationDecidedMailPayload {
+export interface ApplicationDecidedMailPayload extends MailLocale {
   v: 1;
   user_id: number;
   username: string;

@@ -56,10 +56,11 @@ describe('application mails', () => {
       assert.ok(mail.text?.includes(`${applicant.username} applied for a developer place`));
       assert.ok(mail.text?.includes(motivation), 'the motivation, as typed, in the text part');
       assert.ok(
-        mail.text?.includes(`${PUBLIC_URL}/api/v1/projects/${p.id}/applications`),
-        'links to the applications',
+        mail.text?.includes(`${PUBLIC_URL}/projects/${p.id}/applications\n`),
+        "links to the web application's applications inbox (issue 8)",
       );
       const html = mail.html ?? '';
+      assert.ok(html.includes(`href="${PUBLIC_URL}/projects/${p.id}/applications"`));
       assert.ok(!html.includes('<script>'), 'no raw script tag from the title');
       assert.ok(html.includes('Board &lt;script&gt;alert(1)&lt;/script&gt; &amp; co'));
       assert.ok(html.includes('I like &lt;b&gt;SQL&lt;/b&gt; &amp; &quot;tests&quot;'));
@@ -84,6 +85,10 @@ describe('application mails', () => {
     assert.equal(mail.subject, `You are in: welcome to ${title}!`);
     assert.ok(mail.text?.includes('was accepted: you are now a developer on the team'));
     assert.ok(mail.text?.includes(reason));
+    assert.ok(
+      mail.text?.includes(`The project: ${PUBLIC_URL}/projects/${p.id}\n`),
+      "links to the project's page in the web application (issue 8)",
+    );
     assert.ok((mail.html ?? '').includes('Great &lt;motivation&gt;!'));
     assert.ok(!(mail.html ?? '').includes('<script>'));
   });
@@ -115,5 +120,52 @@ describe('application mails', () => {
     assert.ok(mail.text?.includes('All places are taken.'));
     const mentorMail = await md.waitForMail(to(mentor.email, /^New application for Rejections$/));
     assert.ok(mentorMail.text?.includes('(no motivation given)'));
+  });
+
+  test('issue 8: every recipient is written to in their own locale, subject included', async () => {
+    const [ruMentor, enMentor, ruApplicant] = await Promise.all([
+      makeUser(t),
+      makeUser(t),
+      makeUser(t),
+    ]);
+    for (const u of [ruMentor, ruApplicant]) {
+      const res = await request(t.url, 'PATCH', '/api/v1/users/me', {
+        token: u.token,
+        json: { locale: 'ru' },
+      });
+      assert.equal(res.body.locale, 'ru');
+    }
+    const title = 'Locales';
+    const p = await makeProject(t, superuser, {
+      status: 'recruiting',
+      mentors: [ruMentor, enMentor],
+      title,
+    });
+    const applied = await request<{ id: number }>(
+      t.url,
+      'POST',
+      `/api/v1/projects/${p.id}/applications`,
+      { token: ruApplicant.token, json: { role: 'tester', motivation: '' } },
+    );
+    assert.equal(applied.status, 201);
+    const ru = await md.waitForMail(to(ruMentor.email, /Locales/), 20_000);
+    assert.equal(ru.subject, 'Новая заявка в проект Locales');
+    assert.ok(ru.text?.includes(`Привет, ${ruMentor.username}!`));
+    assert.ok(ru.text?.includes(`${ruApplicant.username} подал(а) заявку на место тестировщика`));
+    assert.ok(ru.text?.includes('(мотивация не указана)'));
+    assert.ok(ru.text?.includes(`${PUBLIC_URL}/projects/${p.id}/applications`));
+    assert.match(ru.html ?? '', /<html lang="ru">/);
+    const en = await md.waitForMail(to(enMentor.email, /Locales/), 20_000);
+    assert.equal(en.subject, 'New application for Locales');
+
+    const res = await request(t.url, 'POST', `/api/v1/applications/${applied.body.id}/decision`, {
+      token: enMentor.token,
+      json: { status: 'accepted' },
+    });
+    assert.equal(res.status, 200);
+    const decided = await md.waitForMail(to(ruApplicant.email, /Locales/), 20_000);
+    assert.equal(decided.subject, 'Вы в команде: добро пожаловать в Locales!');
+    assert.ok(decided.text?.includes('теперь вы тестировщик в команде'));
+    assert.ok(decided.text?.includes(`Проект: ${PUBLIC_URL}/projects/${p.id}\n`));
   });
 });

@@ -1,6 +1,7 @@
 // SQL for projects and their members lives here only (style rule 4).
 import { and, asc, desc, eq, inArray, not, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import type { Locale } from '../../lib/locale.js';
 import {
   keysetAfter,
   keysetOrderBy,
@@ -61,6 +62,8 @@ export interface MemberWithUser {
   role: MemberRole;
   joinedAt: Date;
   memberId: number;
+  /** The language of mails to this member (issue 8). */
+  locale: Locale;
 }
 
 export const projectsRepository = {
@@ -305,4 +308,5 @@ const memberColumns = {
   role: projectMembers.role,
   joinedAt: projectMembers.joinedAt,
   memberId: projectMembers.id,
+  locale: users.locale,
 };

@@ -1,7 +1,16 @@
 import type { Executor } from '../../db/client.js';
+import type { Locale } from '../../lib/locale.js';
 import { accountTokensRepository, newAccountToken } from '../auth/account-tokens.repository.js';
 import type { AccountTokenPurpose } from '../auth/account-tokens.table.js';
 import { appendToOutbox } from '../outbox/outbox.writer.js';
+
+/** Whom an account mail goes to, in their language. */
+export interface MailRecipient {
+  id: number;
+  username: string;
+  email: string;
+  locale: Locale;
+}
 
 export interface AccountMailSettings {
   /** PUBLIC_URL: the base of the links in mails. */
@@ -10,7 +19,11 @@ export interface AccountMailSettings {
   passwordResetTtl: number; // seconds
 }
 
-/** The page of the front end that receives each link (`?token=...`). */
+/**
+ * The page of the web application that receives each link. The token travels in the URL
+ * fragment (`#token=...`): browsers never send a fragment to a server, so it reaches no
+ * access log and no Referer (S18); the page reads it and removes it from the address bar.
+ */
 export const LINK_PATHS: Record<AccountTokenPurpose, string> = {
   verify_email: '/verify-email',
   password_reset: '/reset-password',
@@ -35,14 +48,11 @@ export class AccountMailer {
 
   link(purpose: AccountTokenPurpose, token: string): string {
     const base = this.settings.publicUrl.replace(/\/+$/, '');
-    return `${base}${LINK_PATHS[purpose]}?token=${encodeURIComponent(token)}`;
+    return `${base}${LINK_PATHS[purpose]}#token=${encodeURIComponent(token)}`;
   }
 
   /** A new verification link for the user's current address; older links stop working. */
-  async sendVerification(
-    tx: Executor,
-    user: { id: number; username: string; email: string },
-  ): Promise<void> {
+  async sendVerification(tx: Executor, user: MailRecipient): Promise<void> {
     const { token, tokenHash } = newAccountToken();
     const expiresAt = this.expiryOf('verify_email');
     await accountTokensRepository.invalidateAll(tx, user.id, 'verify_email');
@@ -60,6 +70,7 @@ export class AccountMailer {
         user_id: user.id,
         username: user.username,
         email: user.email,
+        locale: user.locale,
         link: this.link('verify_email', token),
         expires_at: expiresAt.toISOString(),
       },
@@ -69,7 +80,7 @@ export class AccountMailer {
   /** The recovery mail for a token already inserted (see insertForEmail). */
   async sendPasswordReset(
     tx: Executor,
-    user: { id: number; username: string; email: string },
+    user: MailRecipient,
     token: string,
     expiresAt: Date,
   ): Promise<void> {
@@ -80,6 +91,7 @@ export class AccountMailer {
         user_id: user.id,
         username: user.username,
         email: user.email,
+        locale: user.locale,
         link: this.link('password_reset', token),
         expires_at: expiresAt.toISOString(),
       },

@@ -1,11 +1,13 @@
 import type { Db } from '../../db/client.js';
 import { DomainError, validationError } from '../../lib/errors.js';
+import type { Locale } from '../../lib/locale.js';
 import type { RateLimitStore } from '../../lib/rate-limiter.js';
 import {
   accountTokensRepository,
   looksLikeAccountToken,
   newAccountToken,
 } from '../auth/account-tokens.repository.js';
+import type { AccountTokenPurpose } from '../auth/account-tokens.table.js';
 import type { SessionStarter, TokenPair } from '../auth/auth.service.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../auth/passwords.js';
 import { sessionsRepository } from '../auth/sessions.repository.js';
@@ -27,6 +29,7 @@ export interface UpdateMeInput {
   username?: string;
   email?: string;
   current_password?: string;
+  locale?: Locale;
 }
 
 export interface NewPasswordInput {
@@ -81,6 +84,9 @@ export class AccountService {
     const patch: UserPatch = {};
     if (input.username !== undefined && input.username !== user.username) {
       patch.username = input.username;
+    }
+    if (input.locale !== undefined && input.locale !== user.locale) {
+      patch.locale = input.locale;
     }
     let newAddress = false;
     if (input.email !== undefined && input.email !== user.email) {
@@ -144,17 +150,32 @@ export class AccountService {
     if (!looksLikeAccountToken(token)) {
       throw new DomainError('invalid_account_token');
     }
-    return this.db.transaction(async (tx) => {
-      const spent = await accountTokensRepository.consume(tx, 'verify_email', hashToken(token));
+    const tokenHash = hashToken(token);
+    const verified = await this.db.transaction(async (tx) => {
+      const spent = await accountTokensRepository.consume(tx, 'verify_email', tokenHash);
       // The address must still be the user's (an e-mail change voids older links) and the
       // user active (archived users are refused everywhere).
       const user =
         spent && (await usersRepository.markEmailVerified(tx, spent.userId, spent.email));
-      if (user === undefined) {
+      if (spent !== undefined && user === undefined) {
         throw new DomainError('invalid_account_token');
       }
       return user;
     });
+    if (verified === undefined) {
+      throw await this.refusedLink('verify_email', tokenHash);
+    }
+    return verified;
+  }
+
+  /**
+   * Why a link was refused: opened a second time (the page says "already used") or
+   * unknown, expired or voided by a newer link (the v1-era detail).
+   */
+  private async refusedLink(purpose: AccountTokenPurpose, tokenHash: string): Promise<DomainError> {
+    return (await accountTokensRepository.wasConsumed(this.db, purpose, tokenHash))
+      ? new DomainError('link_already_used')
+      : new DomainError('invalid_account_token');
   }
 
   /** A new verification mail for the signed-in user's current address. */
@@ -209,7 +230,9 @@ export class AccountService {
     ) {
       // Same cost as a valid link, so timing does not tell live tokens apart.
       await burnPasswordCheck(input.new_password);
-      throw new DomainError('invalid_account_token');
+      throw tokenHash === undefined
+        ? new DomainError('invalid_account_token')
+        : await this.refusedLink('password_reset', tokenHash);
     }
     const passwordHash = await hashPassword(input.new_password);
     await this.db.transaction(async (tx) => {

@@ -204,6 +204,7 @@ describe('welcome e-mail event (outbox)', () => {
       user_id: u.id,
       username: u.username,
       email: u.email,
+      locale: 'en',
     });
     assert.match(rows[0]!.event_id, /^[0-9a-f-]{36}$/);
     // Issue 4: the verification mail is a separate event of its own.

@@ -1,5 +1,6 @@
 import { and, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/client.js';
+import type { Locale } from '../../lib/locale.js';
 import {
   keysetAfter,
   keysetOrderBy,
@@ -79,6 +80,7 @@ export const usersRepository = {
       passwordHash: string;
       isSuperuser?: boolean;
       emailVerifiedAt?: Date;
+      locale?: Locale;
     },
   ): Promise<UserRow> {
     const [row] = await db.insert(users).values(values).returning();
@@ -165,6 +167,7 @@ export const usersRepository = {
         isSuperuser: users.isSuperuser,
         emailVerifiedAt: users.emailVerifiedAt,
         createdAt: users.createdAt,
+        locale: users.locale,
         // The sort key with its microseconds, for the cursor (a JS Date keeps milliseconds).
         createdAtKey: sql<string>`to_char(${users.createdAt} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
       })
@@ -182,7 +185,13 @@ export const usersRepository = {
 export type UserPatch = Partial<
   Pick<
     typeof users.$inferInsert,
-    'username' | 'email' | 'isActive' | 'isSuperuser' | 'passwordHash' | 'emailVerifiedAt'
+    | 'username'
+    | 'email'
+    | 'isActive'
+    | 'isSuperuser'
+    | 'passwordHash'
+    | 'emailVerifiedAt'
+    | 'locale'
   >
 >;
 
@@ -200,7 +209,14 @@ export interface UserListQuery {
 
 export type UserListRow = Pick<
   UserRow,
-  'id' | 'username' | 'email' | 'isActive' | 'isSuperuser' | 'emailVerifiedAt' | 'createdAt'
+  | 'id'
+  | 'username'
+  | 'email'
+  | 'isActive'
+  | 'isSuperuser'
+  | 'emailVerifiedAt'
+  | 'createdAt'
+  | 'locale'
 > & { createdAtKey: string };
 
 function userSort(orderBy: UserOrderBy, direction: SortDirection): KeysetSort {

@@ -1,4 +1,11 @@
 import { Type, type Static } from 'typebox';
+import type { Locale } from '../../lib/locale.js';
+
+/** The language of the user's pages and mails (issue 8). */
+export const LocaleSchema = Type.Union([Type.Literal('en'), Type.Literal('ru')], {
+  description: 'Language of the web pages and of every mail to the user.',
+  default: 'en',
+});
 
 export const RegisterBody = Type.Object(
   {
@@ -7,6 +14,7 @@ export const RegisterBody = Type.Object(
     // S2: 8..128 characters, taken as typed (no trimming or composition rules).
     password: Type.String({ minLength: 8, maxLength: 128, examples: ['a long passphrase'] }),
     password_confirm: Type.String({ minLength: 8, maxLength: 128 }),
+    locale: Type.Optional(LocaleSchema),
   },
   { additionalProperties: false },
 );
@@ -23,6 +31,7 @@ export const UserPublic = Type.Object(
     is_superuser: Type.Boolean(),
     email_verified: Type.Boolean(),
     created_at: dateTime,
+    locale: LocaleSchema,
   },
   { title: 'User' },
 );
@@ -36,6 +45,7 @@ export function toUserPublic(u: {
   isSuperuser: boolean;
   emailVerifiedAt: Date | null;
   createdAt: Date;
+  locale: Locale;
 }): UserPublic {
   return {
     id: u.id,
@@ -45,6 +55,7 @@ export function toUserPublic(u: {
     is_superuser: u.isSuperuser,
     email_verified: u.emailVerifiedAt !== null,
     created_at: u.createdAt.toISOString(),
+    locale: u.locale,
   };
 }
 
@@ -75,7 +86,7 @@ const CurrentPassword = Type.String({
 const AccountToken = Type.String({
   minLength: 1,
   maxLength: 200,
-  description: 'The `token` query parameter of the link in the mail.',
+  description: 'The `token` of the link in the mail (after `#token=`).',
   examples: ['q3n0c2VyX3Rva2VuX2V4YW1wbGVfMzJfYnl0ZXNfYjY0'],
 });
 
@@ -131,6 +142,7 @@ export const UserPage = Type.Object(
             is_superuser: false,
             email_verified: true,
             created_at: '2026-01-01T10:00:00.000Z',
+            locale: 'en',
           },
         ],
         next_cursor: 'eyJvIjoiaWQ6YXNjIiwiayI6MSwiaWQiOjF9',
@@ -146,6 +158,7 @@ export const UpdateMeBody = Type.Object(
     current_password: Type.Optional(
       Type.String({ ...CurrentPassword, description: 'Required when `email` changes.' }),
     ),
+    locale: Type.Optional(LocaleSchema),
   },
   {
     additionalProperties: false,

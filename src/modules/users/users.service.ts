@@ -1,5 +1,6 @@
 import type { Db } from '../../db/client.js';
 import { DomainError, validationError } from '../../lib/errors.js';
+import { DEFAULT_LOCALE, type Locale } from '../../lib/locale.js';
 import { appendToOutbox } from '../outbox/outbox.writer.js';
 import { hashPassword, isCommonPassword } from '../auth/passwords.js';
 import { uniqueViolation, usersRepository } from './users.repository.js';
@@ -11,6 +12,7 @@ export interface RegisterInput {
   email: string;
   password: string;
   password_confirm: string;
+  locale?: Locale;
 }
 
 /** S3: a common password is a 422 on the named field. */
@@ -76,10 +78,17 @@ export class UsersService {
           username: input.username,
           email: input.email,
           passwordHash,
+          locale: input.locale ?? DEFAULT_LOCALE,
         });
         await appendToOutbox(tx, {
           type: 'mail.welcome',
-          payload: { v: 1, user_id: user.id, username: user.username, email: user.email },
+          payload: {
+            v: 1,
+            user_id: user.id,
+            username: user.username,
+            email: user.email,
+            locale: user.locale,
+          },
         });
         // A mail of its own (issue 4): the welcome mail stays exactly as v1 had it.
         await this.mailer.sendVerification(tx, user);

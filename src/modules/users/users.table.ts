@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   boolean,
+  check,
   index,
   pgTable,
   primaryKey,
@@ -9,6 +10,7 @@ import {
   varchar,
 } from 'drizzle-orm/pg-core';
 import { intId, isActive, timestamps, tsColumn } from '../../db/columns.js';
+import { LOCALES, type Locale } from '../../lib/locale.js';
 
 // Table name = snake_case(model) + "s" (seed convention); constraints are named.
 export const users = pgTable(
@@ -21,6 +23,8 @@ export const users = pgTable(
     isActive: isActive(),
     isSuperuser: boolean('is_superuser').notNull().default(false),
     emailVerifiedAt: tsColumn('email_verified_at'),
+    /** The language of the user's pages and mails (issue 8). */
+    locale: varchar('locale', { length: 8 }).$type<Locale>().notNull().default('en'),
     ...timestamps(),
   },
   (t) => [
@@ -47,6 +51,10 @@ export const users = pgTable(
     index('ix_users_created_at_inactive')
       .on(t.createdAt, t.id)
       .where(sql`NOT ${t.isActive}`),
+    check(
+      'ck_users_locale',
+      sql`${t.locale} IN (${sql.raw(LOCALES.map((l) => `'${l}'`).join(', '))})`,
+    ),
   ],
 );
 

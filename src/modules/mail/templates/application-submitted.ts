@@ -1,8 +1,47 @@
 // mail.application_submitted: tells each mentor of a project that someone applied for a place.
+// The link opens the project's applications inbox in the web application.
 import { Type } from 'typebox';
-import { defineMail, mailPayload, escapeHtml, htmlLayout } from '../template.js';
+import type { Locale } from '../../../lib/locale.js';
+import { defineMail, mailPayload, escapeHtml, htmlLayout, localeOf } from '../template.js';
 
-export const subjectFor = (projectTitle: string) => `New application for ${projectTitle}`;
+type Role = 'developer' | 'tester';
+
+const TEXT: Record<
+  Locale,
+  {
+    subject: (title: string) => string;
+    hi: (name: string) => string;
+    applied: (applicant: string, role: Role, title: string) => string;
+    motivation: string;
+    none: string;
+    review: string;
+    team: string;
+  }
+> = {
+  en: {
+    subject: (title) => `New application for ${title}`,
+    hi: (name) => `Hi ${name}!`,
+    applied: (applicant, role, title) =>
+      `${applicant} applied for a ${role} place on "${title}", a project you mentor.`,
+    motivation: 'Their motivation:',
+    none: '(no motivation given)',
+    review: "Review the project's applications",
+    team: 'The IFD team',
+  },
+  ru: {
+    subject: (title) => `Новая заявка в проект ${title}`,
+    hi: (name) => `Привет, ${name}!`,
+    applied: (applicant, role, title) =>
+      `${applicant} подал(а) заявку на место ${role === 'developer' ? 'разработчика' : 'тестировщика'} в проекте «${title}», который вы ведёте как ментор.`,
+    motivation: 'Мотивация:',
+    none: '(мотивация не указана)',
+    review: 'Рассмотреть заявки проекта',
+    team: 'Команда IFD',
+  },
+};
+
+export const subjectFor = (projectTitle: string, locale: Locale = 'en') =>
+  TEXT[locale].subject(projectTitle);
 
 export const applicationSubmittedMail = defineMail('mail.application_submitted', {
   schema: mailPayload({
@@ -15,35 +54,41 @@ export const applicationSubmittedMail = defineMail('mail.application_submitted',
   }),
   to: (p) => p.email,
   render: (p, ctx) => {
-    const subject = subjectFor(p.project_title);
-    const link = `${ctx.publicUrl}/api/v1/projects/${p.project_id}/applications`;
-    const motivation = p.motivation.trim() === '' ? '(no motivation given)' : p.motivation;
+    const locale = localeOf(p);
+    const t = TEXT[locale];
+    const subject = t.subject(p.project_title);
+    const link = `${ctx.publicUrl}/projects/${p.project_id}/applications`;
+    const motivation = p.motivation.trim() === '' ? t.none : p.motivation;
     return {
       subject,
       text: [
-        `Hi ${p.username}!`,
+        t.hi(p.username),
         '',
-        `${p.applicant_username} applied for a ${p.role} place on "${p.project_title}", a project you mentor.`,
+        t.applied(p.applicant_username, p.role, p.project_title),
         '',
-        'Their motivation:',
+        t.motivation,
         motivation,
         '',
-        `Review the project's applications: ${link}`,
+        `${t.review}: ${link}`,
         '',
-        'The IFD team',
+        t.team,
         '',
       ].join('\n'),
       html: htmlLayout(
         subject,
         [
-          `<p>Hi <strong>${escapeHtml(p.username)}</strong>!</p>`,
-          `<p><strong>${escapeHtml(p.applicant_username)}</strong> applied for a ${escapeHtml(p.role)} place on ` +
-            `<strong>${escapeHtml(p.project_title)}</strong>, a project you mentor.</p>`,
-          '<p>Their motivation:</p>',
+          `<p>${t.hi(`<strong>${escapeHtml(p.username)}</strong>`)}</p>`,
+          `<p>${t.applied(
+            `<strong>${escapeHtml(p.applicant_username)}</strong>`,
+            p.role,
+            escapeHtml(p.project_title),
+          )}</p>`,
+          `<p>${t.motivation}</p>`,
           `<blockquote style="white-space: pre-wrap;">${escapeHtml(motivation)}</blockquote>`,
-          `<p><a href="${escapeHtml(link)}">Review the project's applications</a></p>`,
-          '<p>The IFD team</p>',
+          `<p><a href="${escapeHtml(link)}">${t.review}</a></p>`,
+          `<p>${t.team}</p>`,
         ].join('\n'),
+        locale,
       ),
     };
   },

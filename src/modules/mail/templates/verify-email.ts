@@ -1,40 +1,90 @@
 // mail.verify_email: sent at registration and on every e-mail change; the link confirms the
 // address (single use, expires). A mail of its own, not folded into the welcome mail.
-import { accountLinkPayload, defineMail, escapeHtml, htmlLayout } from '../template.js';
+import type { Locale } from '../../../lib/locale.js';
+import {
+  accountLinkPayload,
+  defineMail,
+  escapeHtml,
+  formatExpiry,
+  htmlLayout,
+  localeOf,
+} from '../template.js';
 
 export const SUBJECT = 'Verify your e-mail address for Internship for developers';
+
+const TEXT: Record<
+  Locale,
+  {
+    subject: string;
+    hi: (name: string) => string;
+    confirm: (email: string) => string;
+    confirmHtml: (email: string) => string;
+    button: string;
+    paste: string;
+    once: (expires: string) => string;
+    ignore: string;
+    team: string;
+  }
+> = {
+  en: {
+    subject: SUBJECT,
+    hi: (name) => `Hi ${name}!`,
+    confirm: (email) => `Please confirm that ${email} is your e-mail address by opening this link:`,
+    confirmHtml: (email) => `Please confirm that ${email} is your e-mail address:`,
+    button: 'Verify my e-mail address',
+    paste: 'Or paste this link into your browser:',
+    once: (expires) => `The link works once and expires on ${expires}.`,
+    ignore: 'If you did not ask for this, ignore this mail: nothing changes.',
+    team: 'The IFD team',
+  },
+  ru: {
+    subject: 'Подтвердите адрес электронной почты для «Стажировок для разработчиков»',
+    hi: (name) => `Привет, ${name}!`,
+    confirm: (email) =>
+      `Подтвердите, что ${email} — ваш адрес электронной почты: откройте эту ссылку:`,
+    confirmHtml: (email) => `Подтвердите, что ${email} — ваш адрес электронной почты:`,
+    button: 'Подтвердить адрес',
+    paste: 'Или вставьте эту ссылку в адресную строку браузера:',
+    once: (expires) => `Ссылка работает один раз и действует до ${expires}.`,
+    ignore: 'Если вы этого не запрашивали, просто проигнорируйте письмо: ничего не изменится.',
+    team: 'Команда IFD',
+  },
+};
 
 export const verifyEmailMail = defineMail('mail.verify_email', {
   schema: accountLinkPayload(),
   to: (p) => p.email,
   render: (p) => {
-    const expires = new Date(p.expires_at).toUTCString();
+    const locale = localeOf(p);
+    const t = TEXT[locale];
+    const expires = formatExpiry(p.expires_at, locale);
     return {
-      subject: SUBJECT,
+      subject: t.subject,
       text: [
-        `Hi ${p.username}!`,
+        t.hi(p.username),
         '',
-        `Please confirm that ${p.email} is your e-mail address by opening this link:`,
+        t.confirm(p.email),
         '',
         p.link,
         '',
-        `The link works once and expires on ${expires}.`,
-        'If you did not ask for this, ignore this mail: nothing changes.',
+        t.once(expires),
+        t.ignore,
         '',
-        'The IFD team',
+        t.team,
         '',
       ].join('\n'),
       html: htmlLayout(
-        SUBJECT,
+        t.subject,
         [
-          `<p>Hi <strong>${escapeHtml(p.username)}</strong>!</p>`,
-          `<p>Please confirm that ${escapeHtml(p.email)} is your e-mail address:</p>`,
-          `<p><a href="${escapeHtml(p.link)}">Verify my e-mail address</a></p>`,
-          `<p>Or paste this link into your browser:<br>${escapeHtml(p.link)}</p>`,
-          `<p>The link works once and expires on ${escapeHtml(expires)}.<br>`,
-          'If you did not ask for this, ignore this mail: nothing changes.</p>',
-          '<p>The IFD team</p>',
+          `<p>${t.hi(`<strong>${escapeHtml(p.username)}</strong>`)}</p>`,
+          `<p>${t.confirmHtml(escapeHtml(p.email))}</p>`,
+          `<p><a href="${escapeHtml(p.link)}">${t.button}</a></p>`,
+          `<p>${t.paste}<br>${escapeHtml(p.link)}</p>`,
+          `<p>${t.once(escapeHtml(expires))}<br>`,
+          `${t.ignore}</p>`,
+          `<p>${t.team}</p>`,
         ].join('\n'),
+        locale,
       ),
     };
   },
