@@ -24,7 +24,7 @@ function LanguageSwitch() {
   const save = useMutation({
     mutationFn: (locale: Language) =>
       // The account keeps the choice too (its mails follow it).
-      api.PATCH('/api/v1/users/me', { body: { locale } as never }),
+      api.PATCH('/api/v1/users/me', { body: { locale } }),
   });
   const current = language;
   // Two toggle buttons (aria-pressed): lighter than a segmented control, as accessible.
@@ -64,7 +64,7 @@ function Account() {
   if (status === 'signedOut') {
     return (
       <Group gap="xs" wrap="nowrap">
-        <Button component={Link} to="/signin" variant="subtle" size="xs">
+        <Button component={Link} to="/signin" variant="default" size="xs">
           {t('app.signIn')}
         </Button>
         <Button component={Link} to="/signup" size="xs" visibleFrom="xs">
