@@ -59,3 +59,16 @@ test('the config is frozen', () => {
     (c as { port: number }).port = 1;
   });
 });
+
+test('issue 8: the refresh cookie is Secure by default in production only; WEB_DIST_DIR', () => {
+  assert.equal(loadConfig({ NODE_ENV: 'production' }).cookieSecure, true);
+  assert.equal(loadConfig({ NODE_ENV: 'development' }).cookieSecure, false);
+  assert.equal(loadConfig({ NODE_ENV: 'test' }).cookieSecure, false);
+  assert.equal(loadConfig({ NODE_ENV: 'development', COOKIE_SECURE: 'true' }).cookieSecure, true);
+  assert.equal(loadConfig({}).webDistDir, 'dist/web');
+  assert.equal(loadConfig({ WEB_DIST_DIR: '/srv/web' }).webDistDir, '/srv/web');
+  assert.throws(
+    () => loadConfig({ COOKIE_SECURE: 'maybe' }),
+    /COOKIE_SECURE must be true or false/,
+  );
+});

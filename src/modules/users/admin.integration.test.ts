@@ -613,6 +613,7 @@ describe('GET /api/v1/users/ keyset list', () => {
       'id',
       'is_active',
       'is_superuser',
+      'locale', // issue 8
       'username',
     ]);
     assert.equal(res.body.items[0]?.created_at, '2020-01-01T00:00:00.123Z');

@@ -36,3 +36,75 @@ void test('account mails refuse a payload without a link', () => {
   const r = composeMail('mail.password_reset', { ...payload, link: undefined }, ctx);
   assert.equal(r.ok, false);
 });
+
+// Issue 8: every template has an en and a ru text; the payload's locale picks it.
+const ruPayload = {
+  ...payload,
+  locale: 'ru',
+  link: 'http://127.0.0.1:8000/verify-email#token=abc',
+};
+
+void test('ru verification mail: Russian subject and text, the date in Russian (UTC), lang="ru"', () => {
+  const r = composeMail('mail.verify_email', ruPayload, ctx);
+  assert.ok(r.ok);
+  assert.equal(
+    r.mail.subject,
+    'Подтвердите адрес электронной почты для «Стажировок для разработчиков»',
+  );
+  assert.match(r.mail.text, /^Привет, ada<b>!/);
+  assert.match(r.mail.text, /действует до 2 января 2030 г\. в 03:04 \(UTC\)\./);
+  assert.ok(r.mail.text.includes(ruPayload.link));
+  assert.match(r.mail.html, /<html lang="ru">/);
+  assert.doesNotMatch(r.mail.html, /ada<b>/);
+});
+
+void test('ru password reset mail and welcome mail', () => {
+  const reset = composeMail('mail.password_reset', ruPayload, ctx);
+  assert.ok(reset.ok);
+  assert.equal(reset.mail.subject, 'Сброс пароля в «Стажировках для разработчиков»');
+  const welcome = composeMail(
+    'mail.welcome',
+    { v: 1, user_id: 7, username: 'ada', email: 'ada@example.com', locale: 'ru' },
+    ctx,
+  );
+  assert.ok(welcome.ok);
+  assert.equal(welcome.mail.subject, 'Добро пожаловать в «Стажировки для разработчиков»! ⛵');
+});
+
+void test('a payload without a locale (written before issue 8) is English; an unknown one is refused', () => {
+  const old = composeMail('mail.verify_email', payload, ctx);
+  assert.ok(old.ok);
+  assert.match(old.mail.html, /<html lang="en">/);
+  const bad = composeMail('mail.verify_email', { ...payload, locale: 'de' }, ctx);
+  assert.equal(bad.ok ? null : bad.reason, 'invalid_payload');
+});
+
+void test('application mails link to the web pages, in each locale', () => {
+  const base = {
+    v: 1,
+    user_id: 3,
+    username: 'mentor',
+    email: 'm@example.com',
+    application_id: 9,
+    project_id: 42,
+    project_title: 'Board',
+    role: 'developer',
+  };
+  for (const locale of ['en', 'ru']) {
+    const submitted = composeMail(
+      'mail.application_submitted',
+      { ...base, locale, applicant_username: 'ada', motivation: 'hi' },
+      ctx,
+    );
+    assert.ok(submitted.ok);
+    assert.ok(submitted.mail.text.includes('http://127.0.0.1:8000/projects/42/applications'));
+    const decided = composeMail(
+      'mail.application_decided',
+      { ...base, locale, status: 'rejected', reason: null },
+      ctx,
+    );
+    assert.ok(decided.ok);
+    assert.ok(decided.mail.text.includes('http://127.0.0.1:8000/projects/42\n'));
+    assert.doesNotMatch(decided.mail.text, /\/api\/v1\//);
+  }
+});
