@@ -3477,7 +3477,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change own username or e-mail
+         * Change own username, e-mail or language
          * @description A new e-mail address needs `current_password`, becomes unverified and gets a verification mail. Sign-in keeps working while unverified.
          */
         patch: {
@@ -4067,7 +4067,7 @@ export interface paths {
         put?: never;
         /**
          * Set a new password with the token from the recovery mail
-         * @description The token works once. Every session of the user is revoked.
+         * @description The token (from `/reset-password#token=...`) works once: a second use is 400 `LINK_ALREADY_USED`. Every session of the user is revoked.
          */
         post: {
             parameters: {
@@ -4166,7 +4166,7 @@ export interface paths {
         put?: never;
         /**
          * Verify the e-mail address with the token from the mail
-         * @description The link in the verification mail carries `?token=...`; it works once and expires (EMAIL_VERIFICATION_TTL, 24 h by default). A newer link or an e-mail change voids it.
+         * @description The link in the verification mail opens `/verify-email#token=...` (the token in the fragment, never sent to a server); it works once and expires (EMAIL_VERIFICATION_TTL, 24 h by default). A newer link or an e-mail change voids it. A second use is 400 `LINK_ALREADY_USED`; an unknown, expired or voided token 400 `Invalid or expired token`.
          */
         post: {
             parameters: {
