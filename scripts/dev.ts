@@ -11,7 +11,11 @@ import { ensureDatabase, runMigrations } from '../src/db/migrate.js';
 import { redactUrl } from '../src/lib/redact.js';
 import { ensureKeyPair } from '../src/modules/auth/keys.js';
 
-const env = { LOG_PRETTY: 'true', ...readEnv() };
+const env: Record<string, string> = { LOG_PRETTY: 'true', ...readEnv() };
+// The web application's dev server (Vite, hot reload) is the page people open: mail links
+// point at it unless PUBLIC_URL is set (docs/web.md).
+const webDevPort = Number(env.WEB_DEV_PORT ?? 5173);
+env.PUBLIC_URL ??= `http://127.0.0.1:${webDevPort}`;
 const config = loadConfig(env);
 
 if (ensureKeyPair(config.jwt.privateKeyPath, config.jwt.publicKeyPath)) {
@@ -114,4 +118,8 @@ if (localMailDev && !(await portInUse(1025))) {
   console.log('dev: something already listens on 127.0.0.1:1025; using it as the SMTP server');
 }
 run('worker', tsx, ['watch', '--clear-screen=false', 'src/worker.ts']);
+env.WEB_API_URL = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
+env.WEB_DEV_PORT = String(webDevPort);
+run('web', 'node_modules/.bin/vite', ['--config', 'web/vite.config.ts']);
+console.log(`dev: web application on http://127.0.0.1:${webDevPort} (hot reload; proxies the API)`);
 console.log('dev: worker (outbox relay + mail consumer) running; RabbitMQ must answer at AMQP_URL');

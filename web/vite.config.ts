@@ -33,5 +33,7 @@ export default defineConfig({
     setupFiles: ['src/test/setup.ts'],
     // One fork at a time: the machine is shared (two cores).
     maxWorkers: 1,
+    // The machine is shared: a rendered form can take seconds when it is busy.
+    testTimeout: 30_000,
   },
 });

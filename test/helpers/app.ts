@@ -46,8 +46,14 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Builds the real app on a fresh database and listens on a free port. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+/**
+ * Builds the real app on a fresh database and listens on a free port (or on `options.port`:
+ * the browser tests need PUBLIC_URL, the page's origin, before the app starts).
+ */
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: { port?: number } = {},
+): Promise<TestApp> {
   const testDb = await createTestDatabase();
   const config = testConfig(testDb.url, env);
   const database = createDatabase(testDb.url, 10);
@@ -59,7 +65,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     },
   });
   const app = await buildApp(config, { database, logStream });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   return {

@@ -4,11 +4,11 @@ import type { ApplicationStatus, ProjectStatus } from '@/lib/api/types';
 
 const COLORS: Record<ProjectStatus | ApplicationStatus, string> = {
   draft: 'gray',
-  recruiting: 'green',
+  recruiting: 'teal',
   active: 'blue',
   completed: 'dark',
-  pending: 'yellow',
-  accepted: 'green',
+  pending: 'grape',
+  accepted: 'teal',
   rejected: 'red',
   withdrawn: 'gray',
 };
@@ -16,7 +16,8 @@ const COLORS: Record<ProjectStatus | ApplicationStatus, string> = {
 export function StatusBadge({ status }: { status: ProjectStatus | ApplicationStatus }) {
   const { t } = useTranslation();
   return (
-    <Badge color={COLORS[status]} variant="light" autoContrast>
+    // The tint tells the state at a glance; the text stays dark for contrast (WCAG AA).
+    <Badge color={COLORS[status]} variant="light" c="dark.8">
       {t(`status.${status}`)}
     </Badge>
   );

@@ -18,6 +18,13 @@ describe('single-use link tokens in the URL fragment', () => {
     expect(fragmentToken('/verify-email')).toBeNull();
   });
 
+  it('takes a ?token= link too and keeps the rest of the query', () => {
+    window.history.pushState(null, '', '/verify-email?token=old1&x=1');
+    captureFragmentToken();
+    expect(window.location.search).toBe('?x=1');
+    expect(fragmentToken('/verify-email')).toBe('old1');
+  });
+
   it('leaves other fragments alone', () => {
     window.history.pushState(null, '', '/#main');
     captureFragmentToken();

@@ -9,10 +9,14 @@ export function captureFragmentToken(
   hist: History = window.history,
 ) {
   const params = new URLSearchParams(loc.hash.replace(/^#/, ''));
-  const token = params.get('token');
+  // A `?token=` link (mails sent before links moved to the fragment) is taken and wiped too.
+  const query = new URLSearchParams(loc.search);
+  const token = params.get('token') ?? query.get('token');
   if (token) {
     captured = { path: loc.pathname, token };
-    hist.replaceState(hist.state, '', loc.pathname + loc.search);
+    query.delete('token');
+    const search = query.toString();
+    hist.replaceState(hist.state, '', loc.pathname + (search ? `?${search}` : ''));
   }
 }
 

@@ -928,6 +928,11 @@ export interface paths {
                             id: number;
                             is_active: boolean;
                             is_superuser: boolean;
+                            /**
+                             * @description Language of the web pages and of every mail to the user.
+                             * @default en
+                             */
+                            locale: "en" | "ru";
                             username: string;
                         };
                     };
@@ -2580,7 +2585,8 @@ export interface paths {
                          *           "is_active": true,
                          *           "is_superuser": false,
                          *           "email_verified": true,
-                         *           "created_at": "2026-01-01T10:00:00.000Z"
+                         *           "created_at": "2026-01-01T10:00:00.000Z",
+                         *           "locale": "en"
                          *         }
                          *       ],
                          *       "next_cursor": "eyJvIjoiaWQ6YXNjIiwiayI6MSwiaWQiOjF9"
@@ -2595,6 +2601,11 @@ export interface paths {
                                 id: number;
                                 is_active: boolean;
                                 is_superuser: boolean;
+                                /**
+                                 * @description Language of the web pages and of every mail to the user.
+                                 * @default en
+                                 */
+                                locale: "en" | "ru";
                                 username: string;
                             }[];
                             /** @description Pass as `cursor` for the next page; null on the last page. */
@@ -2672,6 +2683,11 @@ export interface paths {
                          * @example alice@example.com
                          */
                         email: string;
+                        /**
+                         * @description Language of the web pages and of every mail to the user.
+                         * @default en
+                         */
+                        locale?: "en" | "ru";
                         /** @example a long passphrase */
                         password: string;
                         password_confirm: string;
@@ -2695,6 +2711,11 @@ export interface paths {
                             id: number;
                             is_active: boolean;
                             is_superuser: boolean;
+                            /**
+                             * @description Language of the web pages and of every mail to the user.
+                             * @default en
+                             */
+                            locale: "en" | "ru";
                             username: string;
                         };
                     };
@@ -2824,6 +2845,11 @@ export interface paths {
                             id: number;
                             is_active: boolean;
                             is_superuser: boolean;
+                            /**
+                             * @description Language of the web pages and of every mail to the user.
+                             * @default en
+                             */
+                            locale: "en" | "ru";
                             username: string;
                         };
                     };
@@ -3047,6 +3073,11 @@ export interface paths {
                             id: number;
                             is_active: boolean;
                             is_superuser: boolean;
+                            /**
+                             * @description Language of the web pages and of every mail to the user.
+                             * @default en
+                             */
+                            locale: "en" | "ru";
                             username: string;
                         };
                     };
@@ -3190,6 +3221,11 @@ export interface paths {
                             id: number;
                             is_active: boolean;
                             is_superuser: boolean;
+                            /**
+                             * @description Language of the web pages and of every mail to the user.
+                             * @default en
+                             */
+                            locale: "en" | "ru";
                             username: string;
                         };
                     };
@@ -3300,6 +3336,11 @@ export interface paths {
                             id: number;
                             is_active: boolean;
                             is_superuser: boolean;
+                            /**
+                             * @description Language of the web pages and of every mail to the user.
+                             * @default en
+                             */
+                            locale: "en" | "ru";
                             username: string;
                         };
                     };
@@ -3436,7 +3477,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change own username or e-mail
+         * Change own username, e-mail or language
          * @description A new e-mail address needs `current_password`, becomes unverified and gets a verification mail. Sign-in keeps working while unverified.
          */
         patch: {
@@ -3465,6 +3506,11 @@ export interface paths {
                          * @example alice@example.com
                          */
                         email?: string;
+                        /**
+                         * @description Language of the web pages and of every mail to the user.
+                         * @default en
+                         */
+                        locale?: "en" | "ru";
                         /** @example alice */
                         username?: string;
                     };
@@ -3485,6 +3531,11 @@ export interface paths {
                             id: number;
                             is_active: boolean;
                             is_superuser: boolean;
+                            /**
+                             * @description Language of the web pages and of every mail to the user.
+                             * @default en
+                             */
+                            locale: "en" | "ru";
                             username: string;
                         };
                     };
@@ -4016,7 +4067,7 @@ export interface paths {
         put?: never;
         /**
          * Set a new password with the token from the recovery mail
-         * @description The token works once. Every session of the user is revoked.
+         * @description The token (from `/reset-password#token=...`) works once: a second use is 400 `LINK_ALREADY_USED`. Every session of the user is revoked.
          */
         post: {
             parameters: {
@@ -4033,7 +4084,7 @@ export interface paths {
                         /** @example a new long passphrase */
                         new_password_confirm: string;
                         /**
-                         * @description The `token` query parameter of the link in the mail.
+                         * @description The `token` of the link in the mail (after `#token=`).
                          * @example q3n0c2VyX3Rva2VuX2V4YW1wbGVfMzJfYnl0ZXNfYjY0
                          */
                         token: string;
@@ -4115,7 +4166,7 @@ export interface paths {
         put?: never;
         /**
          * Verify the e-mail address with the token from the mail
-         * @description The link in the verification mail carries `?token=...`; it works once and expires (EMAIL_VERIFICATION_TTL, 24 h by default). A newer link or an e-mail change voids it.
+         * @description The link in the verification mail opens `/verify-email#token=...` (the token in the fragment, never sent to a server); it works once and expires (EMAIL_VERIFICATION_TTL, 24 h by default). A newer link or an e-mail change voids it. A second use is 400 `LINK_ALREADY_USED`; an unknown, expired or voided token 400 `Invalid or expired token`.
          */
         post: {
             parameters: {
@@ -4128,7 +4179,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         /**
-                         * @description The `token` query parameter of the link in the mail.
+                         * @description The `token` of the link in the mail (after `#token=`).
                          * @example q3n0c2VyX3Rva2VuX2V4YW1wbGVfMzJfYnl0ZXNfYjY0
                          */
                         token: string;
@@ -4150,6 +4201,11 @@ export interface paths {
                             id: number;
                             is_active: boolean;
                             is_superuser: boolean;
+                            /**
+                             * @description Language of the web pages and of every mail to the user.
+                             * @default en
+                             */
+                            locale: "en" | "ru";
                             username: string;
                         };
                     };

@@ -1,7 +1,6 @@
 // Names for the response shapes the pages use, taken from the generated paths (the OpenAPI
 // document inlines its schemas, so there are no component names to import).
 import type { paths } from './schema';
-import type { WithLocale } from './shim';
 
 type Json<R> = R extends { content: { 'application/json': infer T } } ? T : never;
 export type Ok<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends {
@@ -14,7 +13,8 @@ export type Ok<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] ex
       : never
   : never;
 
-export type User = WithLocale<Ok<'/api/v1/users/me', 'get'>>;
+export type User = Ok<'/api/v1/users/me', 'get'>;
+export type Locale = User['locale'];
 export type UserPage = Ok<'/api/v1/users/', 'get'>;
 export type Project = Ok<'/api/v1/projects/{id}', 'get'>;
 export type ProjectPage = Ok<'/api/v1/projects/', 'get'>;

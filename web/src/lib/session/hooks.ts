@@ -19,7 +19,7 @@ export function useMe() {
   const status = useSessionStatus();
   return useQuery({
     queryKey: meKey,
-    queryFn: async () => (await unwrap(api.GET('/api/v1/users/me'))) as User,
+    queryFn: (): Promise<User> => unwrap(api.GET('/api/v1/users/me')),
     enabled: status === 'signedIn',
     refetchInterval: ME_POLL_MS,
     refetchIntervalInBackground: true,

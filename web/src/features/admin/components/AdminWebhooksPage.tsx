@@ -134,7 +134,7 @@ export function AdminWebhooksPage() {
                   <Title order={2} size="h5" style={{ overflowWrap: 'anywhere' }}>
                     {s.url}
                   </Title>
-                  <Badge color={s.is_active ? 'green' : 'red'}>
+                  <Badge color={s.is_active ? 'teal' : 'red'}>
                     {s.is_active ? t('admin.active') : t('admin.disabled')}
                   </Badge>
                 </Group>

@@ -17,7 +17,7 @@ export function useSignUp() {
       unwrap(
         api.POST('/api/v1/users/', {
           // The page's language becomes the account's (its mails are written in it).
-          body: { ...values, locale: currentLanguage() } as SignUpValues,
+          body: { ...values, locale: currentLanguage() },
         }),
       ),
   });

@@ -1,6 +1,6 @@
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '@/lib/api/client';
-import type { Locale } from '@/lib/api/shim';
+import type { Locale } from '@/lib/api/types';
 import { meKey } from '@/lib/session/hooks';
 import { session } from '@/lib/session/instance';
 
@@ -9,7 +9,6 @@ type MePatch = { username?: string; email?: string; current_password?: string; l
 export function useUpdateMe() {
   const qc = useQueryClient();
   return useMutation({
-    // `locale` (WEB-CONTRACT) is not in the generated body type yet: see lib/api/shim.ts.
     mutationFn: (body: MePatch) => unwrap(api.PATCH('/api/v1/users/me', { body })),
     onSuccess: (user) => qc.setQueryData(meKey, user),
   });
