@@ -206,17 +206,17 @@ export const workerRepository = {
     const { rows } = await pool.query<{ id: string; webhook_id: string }>(
       `WITH ins AS (
          INSERT INTO webhook_deliveries (subscription_id, event_id, event_type, body)
-         SELECT s.id, $1, $2, $3
+         SELECT s.id, $1::uuid, $2::varchar, $3::jsonb
            FROM webhook_subscriptions s
           WHERE s.is_active
             AND EXISTS (SELECT 1 FROM unnest(s.event_types) p
-                         WHERE p = '*' OR p = $2
-                            OR (right(p, 2) = '.*' AND starts_with($2, left(p, -1))))
+                         WHERE p = '*' OR p = $2::text
+                            OR (right(p, 2) = '.*' AND starts_with($2::text, left(p, -1))))
          ON CONFLICT (subscription_id, event_id) DO NOTHING
          RETURNING id, webhook_id)
        SELECT id, webhook_id FROM ins
        UNION
-       SELECT id, webhook_id FROM webhook_deliveries WHERE event_id = $1 AND status = 'pending'`,
+       SELECT id, webhook_id FROM webhook_deliveries WHERE event_id = $1::uuid AND status = 'pending'`,
       [e.eventId, e.type, JSON.stringify(e.body)],
     );
     return rows.map((r) => ({ id: Number(r.id), webhookId: r.webhook_id }));
@@ -302,8 +302,8 @@ export const workerRepository = {
       );
       await client.query(
         `UPDATE webhook_deliveries
-            SET status = $2, attempt_count = attempt_count + 1, updated_at = now(),
-                delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END
+            SET status = $2::varchar, attempt_count = attempt_count + 1, updated_at = now(),
+                delivered_at = CASE WHEN $2::varchar = 'delivered' THEN now() ELSE delivered_at END
           WHERE id = $1 AND status <> 'delivered'`,
         [a.deliveryId, a.status],
       );
