@@ -137,7 +137,8 @@ export class WebhookConsumers {
   constructor(private readonly o: WebhookConsumersOptions) {
     this.publisher = o.rabbit.createPublisher({ confirm: true, maxAttempts: 2 });
     this.agent = o.guard.agent({
-      connections: o.settings.perSubscription * 2,
+      // Per origin: subscriptions on one host share it; the per-subscription cap bounds each.
+      connections: Math.max(o.settings.perSubscription * 2, o.concurrency),
       timeoutMs: o.settings.timeoutMs,
     });
     const common = { rabbit: o.rabbit, log: o.log, jitter: 0.2 };

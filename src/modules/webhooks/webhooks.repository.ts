@@ -285,6 +285,33 @@ export const workerRepository = {
       disableAfterSeconds: number;
     },
   ): Promise<string | null> {
+    if (a.status === 'delivered') {
+      // The common case in one autocommitted statement. The subscription row is only
+      // touched when its health changes (or once a minute), so concurrent successes to one
+      // subscription do not queue on its row lock.
+      await pool.query(
+        `WITH attempt AS (
+           INSERT INTO webhook_delivery_attempts (delivery_id, status_code, duration_ms, error, response_body)
+           VALUES ($1, $2, $3, NULL, $4)),
+         delivery AS (
+           UPDATE webhook_deliveries
+              SET status = 'delivered', attempt_count = attempt_count + 1, updated_at = now(),
+                  delivered_at = now()
+            WHERE id = $1 AND status <> 'delivered')
+         UPDATE webhook_subscriptions SET last_success_at = now(), failing_since = NULL
+          WHERE id = $5
+            AND (failing_since IS NOT NULL OR last_success_at IS NULL
+                 OR last_success_at < now() - interval '1 minute')`,
+        [
+          a.deliveryId,
+          a.attempt.statusCode,
+          Math.round(a.attempt.durationMs),
+          a.attempt.responseBody,
+          a.subscriptionId,
+        ],
+      );
+      return null;
+    }
     const client = await pool.connect();
     let broken = false;
     try {
@@ -302,18 +329,12 @@ export const workerRepository = {
       );
       await client.query(
         `UPDATE webhook_deliveries
-            SET status = $2::varchar, attempt_count = attempt_count + 1, updated_at = now(),
-                delivered_at = CASE WHEN $2::varchar = 'delivered' THEN now() ELSE delivered_at END
+            SET status = $2::varchar, attempt_count = attempt_count + 1, updated_at = now()
           WHERE id = $1 AND status <> 'delivered'`,
         [a.deliveryId, a.status],
       );
       let disabled: string | null = null;
-      if (a.status === 'delivered') {
-        await client.query(
-          `UPDATE webhook_subscriptions SET last_success_at = now(), failing_since = NULL WHERE id = $1`,
-          [a.subscriptionId],
-        );
-      } else {
+      {
         const { rows } = await client.query<{ failing_since: Date; is_active: boolean }>(
           `UPDATE webhook_subscriptions SET failing_since = coalesce(failing_since, now())
             WHERE id = $1 RETURNING failing_since, is_active`,
