@@ -48,6 +48,16 @@ const DB = 'internships_bench';
 console.log(
   `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`,
 );
+if (only.has('webhooks')) {
+  // Issue 9: no HTTP server needed; runs on a database and queues of its own.
+  const { runWebhooksBench } = await import('./webhooks.js');
+  console.log('\nwebhook pipeline (issue 9):');
+  console.table(await runWebhooksBench());
+  only.delete('webhooks');
+  if (only.size === 0) {
+    process.exit(0);
+  }
+}
 console.log('building…');
 execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
 if (only.has('start')) {

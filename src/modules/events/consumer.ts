@@ -218,7 +218,7 @@ export class EventConsumer<R extends string = string> {
       case 'dead':
         return this.dead(msg, eventId, type, result.reason, result.error, attempt);
       case 'defer': {
-        const tier = this.o.topology.retryAtLeast(result.delayMs);
+        const tier = this.o.topology.defer ?? this.o.topology.retryAtLeast(result.delayMs);
         await this.republish(msg, tier.queue, { 'x-attempts': attempt - 1 });
         return { status: 'deferred', eventId, type, delayMs: tier.delayMs, detail: result.detail };
       }

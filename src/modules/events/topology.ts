@@ -23,6 +23,8 @@ export interface ConsumerTopology {
   /** The smallest tier waiting at least `ms` (the largest when none does). */
   retryAtLeast(ms: number): { queue: string; delayMs: number };
   retryQueues: Array<{ queue: string; delayMs: number }>;
+  /** Where deferred messages wait, when the spec has `deferMs`. */
+  defer: { queue: string; delayMs: number } | null;
   isRetryQueue(name: string): boolean;
 }
 
@@ -37,6 +39,8 @@ export interface TopologySpec {
    * repeats). A delay of 0 re-publishes straight to the queue.
    */
   retryDelaysMs: number[];
+  /** TTL of the queue deferred messages wait in (`defer` outcomes); none: the retry tiers. */
+  deferMs?: number;
 }
 
 export function consumerTopology(spec: TopologySpec): ConsumerTopology {
@@ -67,6 +71,10 @@ export function consumerTopology(spec: TopologySpec): ConsumerTopology {
     retryAtLeast: (ms) =>
       sorted.find((r) => r.delayMs >= ms) ?? sorted[sorted.length - 1] ?? tier(0),
     retryQueues: sorted,
+    defer:
+      spec.deferMs !== undefined && spec.deferMs > 0
+        ? { queue: `${queue}.defer.${spec.deferMs}ms`, delayMs: spec.deferMs }
+        : null,
     isRetryQueue: (name) => name.startsWith(`${queue}.retry.`),
   };
 }
@@ -82,7 +90,7 @@ export function queueDeclarations(t: ConsumerTopology): QueueDeclare[] {
       arguments: { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': t.dead },
     },
     { queue: t.dead, durable: true },
-    ...t.retryQueues.map((r) => ({
+    ...[...t.retryQueues, ...(t.defer ? [t.defer] : [])].map((r) => ({
       queue: r.queue,
       durable: true,
       arguments: {

@@ -32,6 +32,8 @@ export function deliveryTopology(config: Config): ConsumerTopology {
     queue,
     bindings: [...CONSUMER_BINDINGS.webhooks],
     maxAttempts,
+    // A job deferred because its subscription has enough attempts in flight comes back soon.
+    deferMs: 200,
     retryDelaysMs: WEBHOOK_SCHEDULE_MS.slice(1).map((d) => Math.max(1, Math.round(d * retryScale))),
   });
 }

@@ -137,7 +137,8 @@ export class WebhookConsumers {
   constructor(private readonly o: WebhookConsumersOptions) {
     this.publisher = o.rabbit.createPublisher({ confirm: true, maxAttempts: 2 });
     this.agent = o.guard.agent({
-      connections: o.settings.perSubscription * 2,
+      // Per origin: subscriptions on one host share it; the per-subscription cap bounds each.
+      connections: Math.max(o.settings.perSubscription * 2, o.concurrency),
       timeoutMs: o.settings.timeoutMs,
     });
     const common = { rabbit: o.rabbit, log: o.log, jitter: 0.2 };
@@ -212,7 +213,12 @@ export class WebhookConsumers {
       await publishJobs(this.publisher, this.o.delivery.queue, jobs);
       return { status: 'done', detail: `split into ${jobs.length} jobs` };
     }
-    const job = await workerRepository.load(this.o.pool, ids[0]!);
+    let job: DeliveryJob | undefined;
+    try {
+      job = await workerRepository.load(this.o.pool, ids[0]!);
+    } catch (err) {
+      return { status: 'retry', error: `database: ${errorText(err)}` };
+    }
     if (job === undefined) {
       return { status: 'skipped', detail: 'delivery or subscription deleted' };
     }
@@ -295,14 +301,20 @@ export class WebhookConsumers {
     const ok = record.statusCode !== null && record.statusCode >= 200 && record.statusCode < 300;
     const gone = record.statusCode === 410;
     const final = ok || gone || attempt >= this.o.delivery.maxAttempts;
-    const disabled = await workerRepository.recordAttempt(this.o.pool, {
-      deliveryId: job.id,
-      subscriptionId: job.subscriptionId,
-      attempt: record,
-      status: ok ? 'delivered' : final ? 'dead' : 'pending',
-      disable: gone ? 'the endpoint answered 410 Gone' : undefined,
-      disableAfterSeconds: this.o.settings.disableAfterSeconds,
-    });
+    let disabled: string | null;
+    try {
+      disabled = await workerRepository.recordAttempt(this.o.pool, {
+        deliveryId: job.id,
+        subscriptionId: job.subscriptionId,
+        attempt: record,
+        status: ok ? 'delivered' : final ? 'dead' : 'pending',
+        disable: gone ? 'the endpoint answered 410 Gone' : undefined,
+        disableAfterSeconds: this.o.settings.disableAfterSeconds,
+      });
+    } catch (err) {
+      // Sent (perhaps) but not recorded: retry; the receiver deduplicates by webhook-id.
+      return { status: 'retry', error: `database: ${errorText(err)}` };
+    }
     if (disabled !== null) {
       this.o.log.warn(
         { subscriptionId: job.subscriptionId, reason: disabled },

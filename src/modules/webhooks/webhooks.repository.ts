@@ -206,17 +206,17 @@ export const workerRepository = {
     const { rows } = await pool.query<{ id: string; webhook_id: string }>(
       `WITH ins AS (
          INSERT INTO webhook_deliveries (subscription_id, event_id, event_type, body)
-         SELECT s.id, $1, $2, $3
+         SELECT s.id, $1::uuid, $2::varchar, $3::jsonb
            FROM webhook_subscriptions s
           WHERE s.is_active
             AND EXISTS (SELECT 1 FROM unnest(s.event_types) p
-                         WHERE p = '*' OR p = $2
-                            OR (right(p, 2) = '.*' AND starts_with($2, left(p, -1))))
+                         WHERE p = '*' OR p = $2::text
+                            OR (right(p, 2) = '.*' AND starts_with($2::text, left(p, -1))))
          ON CONFLICT (subscription_id, event_id) DO NOTHING
          RETURNING id, webhook_id)
        SELECT id, webhook_id FROM ins
        UNION
-       SELECT id, webhook_id FROM webhook_deliveries WHERE event_id = $1 AND status = 'pending'`,
+       SELECT id, webhook_id FROM webhook_deliveries WHERE event_id = $1::uuid AND status = 'pending'`,
       [e.eventId, e.type, JSON.stringify(e.body)],
     );
     return rows.map((r) => ({ id: Number(r.id), webhookId: r.webhook_id }));
@@ -285,6 +285,33 @@ export const workerRepository = {
       disableAfterSeconds: number;
     },
   ): Promise<string | null> {
+    if (a.status === 'delivered') {
+      // The common case in one autocommitted statement. The subscription row is only
+      // touched when its health changes (or once a minute), so concurrent successes to one
+      // subscription do not queue on its row lock.
+      await pool.query(
+        `WITH attempt AS (
+           INSERT INTO webhook_delivery_attempts (delivery_id, status_code, duration_ms, error, response_body)
+           VALUES ($1, $2, $3, NULL, $4)),
+         delivery AS (
+           UPDATE webhook_deliveries
+              SET status = 'delivered', attempt_count = attempt_count + 1, updated_at = now(),
+                  delivered_at = now()
+            WHERE id = $1 AND status <> 'delivered')
+         UPDATE webhook_subscriptions SET last_success_at = now(), failing_since = NULL
+          WHERE id = $5
+            AND (failing_since IS NOT NULL OR last_success_at IS NULL
+                 OR last_success_at < now() - interval '1 minute')`,
+        [
+          a.deliveryId,
+          a.attempt.statusCode,
+          Math.round(a.attempt.durationMs),
+          a.attempt.responseBody,
+          a.subscriptionId,
+        ],
+      );
+      return null;
+    }
     const client = await pool.connect();
     let broken = false;
     try {
@@ -302,18 +329,12 @@ export const workerRepository = {
       );
       await client.query(
         `UPDATE webhook_deliveries
-            SET status = $2, attempt_count = attempt_count + 1, updated_at = now(),
-                delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END
+            SET status = $2::varchar, attempt_count = attempt_count + 1, updated_at = now()
           WHERE id = $1 AND status <> 'delivered'`,
         [a.deliveryId, a.status],
       );
       let disabled: string | null = null;
-      if (a.status === 'delivered') {
-        await client.query(
-          `UPDATE webhook_subscriptions SET last_success_at = now(), failing_since = NULL WHERE id = $1`,
-          [a.subscriptionId],
-        );
-      } else {
+      {
         const { rows } = await client.query<{ failing_since: Date; is_active: boolean }>(
           `UPDATE webhook_subscriptions SET failing_since = coalesce(failing_since, now())
             WHERE id = $1 RETURNING failing_since, is_active`,
