@@ -119,6 +119,8 @@ const isParam = (segment: string) => segment.startsWith(':');
 
 class RouteTable {
   private readonly routes: KnownRoute[] = [];
+  // Per route and segment index; routes are all known before the first request.
+  private readonly literals = new WeakMap<KnownRoute, Map<number, Set<string>>>();
 
   add(method: string, url: string) {
     if (url.includes('*')) {
@@ -129,7 +131,17 @@ class RouteTable {
 
   /** Literal segments that sit where `route` has a parameter, in routes sharing its prefix. */
   private literalsAt(route: KnownRoute, index: number): Set<string> {
+    let byIndex = this.literals.get(route);
+    if (byIndex === undefined) {
+      byIndex = new Map();
+      this.literals.set(route, byIndex);
+    }
+    const cached = byIndex.get(index);
+    if (cached !== undefined) {
+      return cached;
+    }
     const out = new Set<string>();
+    byIndex.set(index, out);
     for (const other of this.routes) {
       const seg = other.segments[index];
       if (seg === undefined || isParam(seg)) {
