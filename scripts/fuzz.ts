@@ -3,7 +3,7 @@
 // on a database of its own (loopback only), then a section appended to docs/benchmarks.md.
 // Exits 1 when anything was found (a 5xx, a non-standard error body, SQL, a stack or a hash).
 import { appendFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectRoot } from '../src/lib/paths.js';
@@ -63,7 +63,7 @@ try {
 ## Fuzz run (\`npm run fuzz\`), ${date} UTC
 
 Seed ${seed}: ${r.requests} requests over the ${r.operations} operations of \`/openapi.json\` in
-${(r.ms / 1000).toFixed(0)} s (${rate.toFixed(0)} requests/s, one client, ${cpus().length} shared cores).
+${(r.ms / 1000).toFixed(0)} s (${rate.toFixed(0)} requests/s, one client, ${cpus().length} cores, load average ${loadavg()[0]!.toFixed(1)} at the end).
 Statuses: ${statuses}. Findings (5xx, non-standard error bodies, SQL, stacks, hashes): ${findings}.
 Replay with \`npm run fuzz -- --seed ${seed} --requests ${maxRequests}\`.
 `,
