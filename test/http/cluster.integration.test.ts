@@ -22,7 +22,7 @@ describe('npm start with WEB_CONCURRENCY=2 (node:cluster supervisor)', () => {
     primary = await startApiProcess('src/cluster.ts', db.url, { WEB_CONCURRENCY: '2' });
     const p = primary;
     const listening = /"msg":"worker listening"/;
-    await eventually(async () => p.count(listening) === 2, 30_000, 'two workers listening');
+    await eventually(async () => p.count(listening) === 2, 60_000, 'two workers listening');
     const pids = [...p.output().matchAll(/"workerPid":(\d+),"msg":"worker listening"/g)].map((m) =>
       Number(m[1]),
     );
@@ -31,7 +31,7 @@ describe('npm start with WEB_CONCURRENCY=2 (node:cluster supervisor)', () => {
 
     process.kill(pids[0]!, 'SIGKILL');
     await p.waitForOutput(/worker died; replacing it/);
-    await eventually(async () => p.count(listening) === 3, 30_000, 'a replacement worker');
+    await eventually(async () => p.count(listening) === 3, 60_000, 'a replacement worker');
     assert.equal((await request(p.url, 'GET', '/health')).status, 200);
 
     // Requests keep being answered while each worker is replaced in turn.
