@@ -12,8 +12,8 @@ import { ConfigError, loadConfig } from './config.js';
 const MIN_UPTIME_MS = 5000;
 const RESTART_DELAY_MS = 1000;
 
-function primary(workers: number, shutdownTimeoutMs: number): void {
-  const log = pino({ name: 'primary' });
+function primary(workers: number, shutdownTimeoutMs: number, level: string): void {
+  const log = pino({ name: 'primary', level });
   // Under tsx (tests, development) the sources run as .ts; the build runs .js.
   const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
   const serverScript = fileURLToPath(new URL(`./server.${ext}`, import.meta.url));
@@ -101,13 +101,13 @@ function primary(workers: number, shutdownTimeoutMs: number): void {
   for (let i = 0; i < workers; i++) {
     fork();
   }
-  log.info({ workers, pid: process.pid }, 'primary started');
+  log.info({ workers }, 'primary started');
 }
 
 try {
   const config = loadConfig();
   if (config.webConcurrency > 1) {
-    primary(config.webConcurrency, config.shutdownTimeoutMs);
+    primary(config.webConcurrency, config.shutdownTimeoutMs, config.logLevel);
   } else {
     await import('./server.js');
   }

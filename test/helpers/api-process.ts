@@ -55,7 +55,7 @@ export async function startApiProcess(
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   const alive = () => child.exitCode === null && child.signalCode === null;
-  const waitForOutput = (pattern: RegExp, timeoutMs = 30_000) =>
+  const waitForOutput = (pattern: RegExp, timeoutMs = 60_000) =>
     eventually(
       async () =>
         pattern.exec(out) ??
