@@ -59,3 +59,36 @@ test('the config is frozen', () => {
     (c as { port: number }).port = 1;
   });
 });
+
+test('development without DATABASE_URL or SMTP_URL embeds them; tests and production never do (ADR 0015)', () => {
+  const dev = loadConfig({});
+  assert.deepEqual(
+    [dev.embedded.database, dev.embedded.smtp, dev.embedded.dataDir],
+    [true, true, '.data'],
+  );
+  const real = loadConfig({ DATABASE_URL: 'postgres://u@db:5432/x', SMTP_URL: 'smtp://mx:25' });
+  assert.deepEqual([real.embedded.database, real.embedded.smtp], [false, false]);
+  const t = loadConfig({ NODE_ENV: 'test' });
+  assert.deepEqual([t.embedded.database, t.embedded.smtp], [false, false]);
+  assert.equal(t.workerHealth.port, 0, 'tests: any free port');
+  assert.equal(dev.workerHealth.port, 8001);
+});
+
+test('R17 production: a complete configuration loads; each unsafe setting is refused, all at once', () => {
+  const ok = {
+    NODE_ENV: 'production',
+    DATABASE_URL: 'postgres://u@db:5432/x',
+    AMQP_URL: 'amqp://u:p@mq:5672',
+    SMTP_URL: 'smtp://mx:25',
+    PUBLIC_URL: 'https://internships.example.com',
+    MAIL_FROM: 'noreply@internships.example.com',
+  };
+  assert.equal(loadConfig(ok).embedded.database, false);
+  try {
+    loadConfig({ NODE_ENV: 'production', RATE_LIMIT_ENABLED: 'false' });
+    assert.fail('should have thrown');
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    assert.equal(err.problems.length, 6, err.message);
+  }
+});
