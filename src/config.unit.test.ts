@@ -60,8 +60,18 @@ test('the config is frozen', () => {
   });
 });
 
+/** A production configuration that passes every R17 refusal. */
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  DATABASE_URL: 'postgres://u@db:5432/x',
+  AMQP_URL: 'amqp://u:p@mq:5672',
+  SMTP_URL: 'smtp://mx:25',
+  PUBLIC_URL: 'https://internships.example.com',
+  MAIL_FROM: 'noreply@internships.example.com',
+};
+
 test('issue 8: the refresh cookie is Secure by default in production only; WEB_DIST_DIR', () => {
-  assert.equal(loadConfig({ NODE_ENV: 'production' }).cookieSecure, true);
+  assert.equal(loadConfig(PRODUCTION).cookieSecure, true);
   assert.equal(loadConfig({ NODE_ENV: 'development' }).cookieSecure, false);
   assert.equal(loadConfig({ NODE_ENV: 'test' }).cookieSecure, false);
   assert.equal(loadConfig({ NODE_ENV: 'development', COOKIE_SECURE: 'true' }).cookieSecure, true);
@@ -71,4 +81,37 @@ test('issue 8: the refresh cookie is Secure by default in production only; WEB_D
     () => loadConfig({ COOKIE_SECURE: 'maybe' }),
     /COOKIE_SECURE must be true or false/,
   );
+});
+
+test('development without DATABASE_URL or SMTP_URL embeds them; tests and production never do (ADR 0015)', () => {
+  const dev = loadConfig({});
+  assert.deepEqual(
+    [dev.embedded.database, dev.embedded.smtp, dev.embedded.dataDir],
+    [true, true, '.data'],
+  );
+  const real = loadConfig({ DATABASE_URL: 'postgres://u@db:5432/x', SMTP_URL: 'smtp://mx:25' });
+  assert.deepEqual([real.embedded.database, real.embedded.smtp], [false, false]);
+  const t = loadConfig({ NODE_ENV: 'test' });
+  assert.deepEqual([t.embedded.database, t.embedded.smtp], [false, false]);
+  assert.equal(t.workerHealth.port, 0, 'tests: any free port');
+  assert.equal(dev.workerHealth.port, 8001);
+});
+
+test('R17 production: a complete configuration loads; each unsafe setting is refused, all at once', () => {
+  const ok = {
+    NODE_ENV: 'production',
+    DATABASE_URL: 'postgres://u@db:5432/x',
+    AMQP_URL: 'amqp://u:p@mq:5672',
+    SMTP_URL: 'smtp://mx:25',
+    PUBLIC_URL: 'https://internships.example.com',
+    MAIL_FROM: 'noreply@internships.example.com',
+  };
+  assert.equal(loadConfig(ok).embedded.database, false);
+  try {
+    loadConfig({ NODE_ENV: 'production', RATE_LIMIT_ENABLED: 'false' });
+    assert.fail('should have thrown');
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    assert.equal(err.problems.length, 6, err.message);
+  }
 });
