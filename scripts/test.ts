@@ -64,7 +64,7 @@ const nodeCode = await run(process.execPath, [
   'tsx',
   '--test',
   '--test-concurrency=2',
-  '--test-timeout=120000',
+  '--test-timeout=300000',
   ...files,
 ]);
 process.exit(nodeCode !== 0 ? nodeCode : vitestCode);

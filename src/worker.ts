@@ -101,6 +101,7 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
   const rabbit = amqpConnection(config, `ifd-worker-${process.pid}`, log);
 
   let mail: MailConsumer | null = null;
+  let webhooks: WebhookConsumers | null = null;
   let sender: ReturnType<typeof createSmtpSender> | null = null;
   // Up before the broker is: a worker waiting for RabbitMQ says so on /health/ready.
   const health = await startWorkerHealth(
@@ -142,7 +143,6 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
     mail.start();
   }
 
-  let webhooks: WebhookConsumers | null = null;
   if (roles.has('webhooks')) {
     webhooks = new WebhookConsumers({
       rabbit,

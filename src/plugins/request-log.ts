@@ -18,9 +18,10 @@ export class OneLineRequestLog extends LogController {
     reply: FastifyReply,
   ): void {
     if (isProbe(request.url)) {
-      // Health probes at debug, so a load balancer's polling does not fill the log.
-      reply.log.debug(
-        { req: request, res: reply, responseTime: reply.elapsedTime },
+      // Health probes at debug, so a load balancer's polling does not fill the log. The app's
+      // logger, not the request's: the probe routes' own level (warn) would hide the line.
+      request.server.log.debug(
+        { reqId: request.id, req: request, res: reply, responseTime: reply.elapsedTime },
         'probe completed',
       );
       return;

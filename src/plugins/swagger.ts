@@ -22,6 +22,8 @@ function lazySwaggerUi(app: FastifyInstance) {
       ),
     );
     await docs.register(swaggerUi, { routePrefix: '/docs', staticCSP: false });
+    // The standard error body for a missing docs file too, not Fastify's default one.
+    docs.setNotFoundHandler((_request, reply) => reply.status(404).send({ detail: 'Not Found' }));
     await docs.ready();
     return docs;
   };

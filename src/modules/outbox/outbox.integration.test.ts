@@ -132,11 +132,16 @@ describe('outbox relay → RabbitMQ → worker → SMTP', () => {
       5000,
       'published_at',
     );
-    const { rows } = await t.database.pool.query<{ smtp_message_id: string }>(
-      'SELECT smtp_message_id FROM mail_deliveries WHERE event_id = $1',
-      [eventId],
-    );
-    assert.equal(rows[0]?.smtp_message_id, `<${eventId}@ifd.mail>`);
+    // The delivery record commits just after the send (delivery-batcher.ts): wait for it.
+    const messageId = async () =>
+      (
+        await t.database.pool.query<{ smtp_message_id: string }>(
+          'SELECT smtp_message_id FROM mail_deliveries WHERE event_id = $1',
+          [eventId],
+        )
+      ).rows[0]?.smtp_message_id;
+    await eventually(async () => (await messageId()) !== undefined, 5000, 'mail_deliveries row');
+    assert.equal(await messageId(), `<${eventId}@ifd.mail>`);
     await sleep(500);
     assert.equal((await welcomesTo(user.email)).length, 1);
   });
