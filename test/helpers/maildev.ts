@@ -113,7 +113,8 @@ export async function startMailDev(): Promise<MailDev> {
     rmSync(dir, { recursive: true, force: true });
   };
 
-  const deadline = Date.now() + 15_000;
+  // Generous: on a loaded 2-core machine MailDev's start alone has taken over 15 s.
+  const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) {
       rmSync(dir, { recursive: true, force: true });
