@@ -133,6 +133,7 @@ export class WebhookConsumers {
   private readonly publisher: Publisher;
   private readonly agent: ReturnType<SsrfGuard['agent']>;
   private readonly inFlight = new Map<number, number>();
+  private readonly attempting = new Set<number>();
 
   constructor(private readonly o: WebhookConsumersOptions) {
     this.publisher = o.rabbit.createPublisher({ confirm: true, maxAttempts: 2 });
@@ -229,6 +230,11 @@ export class WebhookConsumers {
       await workerRepository.markDead(this.o.pool, job.id);
       return { status: 'skipped', detail: 'subscription disabled' };
     }
+    if (this.attempting.has(job.id)) {
+      // A second job for a delivery being attempted (a re-published event): after this one
+      // it finds the delivery delivered, instead of sending a copy now.
+      return { status: 'defer', delayMs: 200, detail: `delivery ${job.id} is being attempted` };
+    }
     const busy = this.inFlight.get(job.subscriptionId) ?? 0;
     if (busy >= this.o.settings.perSubscription) {
       return {
@@ -238,9 +244,11 @@ export class WebhookConsumers {
       };
     }
     this.inFlight.set(job.subscriptionId, busy + 1);
+    this.attempting.add(job.id);
     try {
       return await this.attempt(job, m.attempt);
     } finally {
+      this.attempting.delete(job.id);
       const left = (this.inFlight.get(job.subscriptionId) ?? 1) - 1;
       if (left <= 0) {
         this.inFlight.delete(job.subscriptionId);
