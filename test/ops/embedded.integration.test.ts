@@ -1,7 +1,7 @@
 // Embedded development mode (ADR 0015): `src/embedded/main.ts` (what `npm run dev` runs
 // without DATABASE_URL) as a child process on a temporary DATA_DIR: it starts with PGlite and
 // an in-process MailDev, a registration's welcome mail reaches that MailDev, a second process
-// on the same folder is refused, and a restart keeps the data. The mail path still goes
+// on the same folder is refused (the restart: embedded-restart.integration.test.ts). The mail path still goes
 // through the real RabbitMQ (AMQP_URL): the in-process transport does not exist yet.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { testConfig, testKeyPaths } from '../helpers/app.js';
-import { login, register } from '../helpers/factories.js';
+import { register } from '../helpers/factories.js';
 import { freePort } from '../helpers/maildev.js';
 import { runEntry, startEntry, type Started } from '../helpers/process.js';
 import { deleteTestTopology, eventually, mailTestEnv } from '../helpers/worker.js';
@@ -99,14 +99,4 @@ describe('embedded development mode (PGlite + in-process MailDev, one process)',
       assert.ok(!existsSync(join(env.DATA_DIR!, 'pglite.lock')), 'the lock is released');
     },
   );
-
-  test('a restart keeps the data in DATA_DIR', { timeout: START_MS + 30_000 }, async () => {
-    const p = await start();
-    try {
-      const tokens = await login(api, user.username, user.password);
-      assert.equal(typeof tokens.access_token, 'string');
-    } finally {
-      assert.equal((await p.stop()).code, 0);
-    }
-  });
 });
