@@ -40,6 +40,11 @@ export function useE2E(): E2E {
         // The page's origin: mail links open it and the CSRF check compares Origin with it.
         PUBLIC_URL: `http://127.0.0.1:${port}`,
         WEB_DIST_DIR: e.dist,
+        // The webhooks page delivers to a receiver of the test's own on loopback (S16 allows
+        // it only through these settings).
+        WEBHOOK_ALLOW_HTTP: 'true',
+        WEBHOOK_ALLOW_NETWORKS: '127.0.0.1/32',
+        WEBHOOK_RETRY_SCALE: '0.001',
       }),
       { port },
     );

@@ -1,59 +1,28 @@
-// TEMPORARY typed shim for the webhooks routes (issue 9, branch `webhooks`; shapes from the
-// WEB-CONTRACT's "Webhooks admin" section). Delete it and use `api` from lib/api/client once
-// schema.d.ts is regenerated with those routes.
+// Webhook subscriptions and their delivery log (issue 9), superusers only: the generated
+// client against the service's own routes, like every other feature.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { session } from '@/lib/session/instance';
-import { errorFrom } from '@/lib/session/session';
+import { api, unwrap } from '@/lib/api/client';
+import type { paths } from '@/lib/api/schema';
 
-export interface Subscription {
-  id: number;
-  url: string;
-  description: string;
-  event_types: string[];
-  is_active: boolean;
-  disabled_reason: string | null;
-  created_at: string;
-  updated_at: string;
-  secret?: string;
-}
-export interface Delivery {
-  id: number;
-  event_type: string;
-  webhook_id: number;
-  status: 'pending' | 'delivered' | 'dead';
-  created_at: string;
-  attempts: { at: string; status_code: number | null; duration_ms: number; error: string | null }[];
-}
-interface Page<T> {
-  items: T[];
-  next_cursor: string | null;
-}
-
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const response = await session.fetch(
-    new Request(`${window.location.origin}/api/v1/webhooks${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    }),
-  );
-  if (!response.ok) {
-    throw await errorFrom(response);
-  }
-  return (response.status === 204 ? null : await response.json()) as T;
-}
+type Json<T> = T extends { content: { 'application/json': infer B } } ? B : never;
+export type Subscription = Json<
+  paths['/api/v1/webhooks/']['get']['responses'][200]
+>['items'][number];
+export type Delivery = Json<
+  paths['/api/v1/webhooks/{id}/deliveries']['get']['responses'][200]
+>['items'][number];
 
 export function useSubscriptions() {
   return useQuery({
     queryKey: ['webhooks'],
-    queryFn: () => call<Page<Subscription>>('GET', '/?limit=100'),
+    queryFn: () => unwrap(api.GET('/api/v1/webhooks/', { params: { query: { limit: 100 } } })),
   });
 }
 
 export function useEventTypes() {
   return useQuery({
     queryKey: ['webhooks', 'event-types'],
-    queryFn: () => call<{ items: { type: string; description: string }[] }>('GET', '/event-types'),
+    queryFn: () => unwrap(api.GET('/api/v1/webhooks/event-types')),
   });
 }
 
@@ -61,7 +30,15 @@ export function useDeliveries(id: number | null) {
   return useQuery({
     queryKey: ['webhooks', id, 'deliveries'],
     enabled: id !== null,
-    queryFn: () => call<Page<Delivery>>('GET', `/${id}/deliveries?limit=50`),
+    // Deliveries still being attempted settle in the background: look again until none is.
+    refetchInterval: (query) =>
+      query.state.data?.items.some((d) => d.status === 'pending') ? 2000 : false,
+    queryFn: () =>
+      unwrap(
+        api.GET('/api/v1/webhooks/{id}/deliveries', {
+          params: { path: { id: id ?? 0 }, query: { limit: 50 } },
+        }),
+      ),
   });
 }
 
@@ -69,7 +46,7 @@ export function useCreateSubscription() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (body: { url: string; event_types: string[]; description: string }) =>
-      call<Subscription>('POST', '/', body),
+      unwrap(api.POST('/api/v1/webhooks/', { body })),
     onSuccess: () => qc.invalidateQueries({ queryKey: ['webhooks'] }),
   });
 }
@@ -77,11 +54,18 @@ export function useCreateSubscription() {
 export function useDeleteSubscription() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (id: number) => call<null>('DELETE', `/${id}`),
+    mutationFn: (id: number) =>
+      unwrap(api.DELETE('/api/v1/webhooks/{id}', { params: { path: { id } } })),
     onSuccess: () => qc.invalidateQueries({ queryKey: ['webhooks'] }),
   });
 }
 
 export function usePing() {
-  return useMutation({ mutationFn: (id: number) => call<unknown>('POST', `/${id}/ping`) });
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: number) =>
+      unwrap(api.POST('/api/v1/webhooks/{id}/ping', { params: { path: { id } } })),
+    // The ping is delivered in the background: the log shows it when next read.
+    onSuccess: (_data, id) => qc.invalidateQueries({ queryKey: ['webhooks', id, 'deliveries'] }),
+  });
 }
