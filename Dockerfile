@@ -2,7 +2,7 @@
 # One image for the API, the worker and the one-shot migration (compose.yaml picks the command).
 # Built from a clean checkout: `docker build -t internships-for-developers .`
 
-# --- build: all dependencies, compile TypeScript to dist/
+# --- build: all dependencies, compile TypeScript to dist/ and the web application to dist/web/
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -10,6 +10,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY scripts ./scripts
+COPY web ./web
 RUN npm run build
 
 # --- deps: production dependencies only (no MailDev, PGlite, test or lint tools)
@@ -37,4 +38,4 @@ EXPOSE 8000 8001
 # The API's liveness; the worker's service overrides it with WORKER_HEALTH_PORT.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "dist/src/server.js"]
+CMD ["node", "dist/src/cluster.js"]

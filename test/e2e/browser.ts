@@ -44,6 +44,9 @@ export async function buildWeb(): Promise<string> {
         '--emptyOutDir',
         '--logLevel',
         'warn',
+        // The e2e files build side by side, each into a folder of its own: Vite's lock
+        // against a second build of one project would refuse the other one.
+        '--bypass-lock',
       ],
       // npm test runs with NODE_ENV=test; the build must be the production one.
       { cwd: projectRoot, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } },

@@ -8,7 +8,10 @@ describe('single-use link tokens in the URL fragment', () => {
     expect(window.location.hash).toBe('');
     expect(window.location.href).not.toContain('abc123');
     expect(fragmentToken('/verify-email')).toBe('abc123');
-    // once only: a re-render or another page never sees it again
+    // the page mounting again (the shell re-renders when the session settles) keeps it…
+    expect(fragmentToken('/verify-email')).toBe('abc123');
+    // …and once the app is on another page, nobody sees it
+    window.history.pushState(null, '', '/signin');
     expect(fragmentToken('/verify-email')).toBeNull();
   });
 

@@ -20,12 +20,14 @@ export function captureFragmentToken(
   }
 }
 
-/** The token captured for this path, once: a second call (or another path) gets null. */
-export function fragmentToken(path: string): string | null {
-  if (captured?.path !== path) {
+/**
+ * The token captured for this path while the app is still on it. A page that mounts again
+ * (the shell re-renders when the session settles) gets the same token; another path gets
+ * null. The token is single-use on the server, so a repeat only ever reads "already used".
+ */
+export function fragmentToken(path: string, loc: Location = window.location): string | null {
+  if (captured?.path !== path || loc.pathname !== path) {
     return null;
   }
-  const { token } = captured;
-  captured = null;
-  return token;
+  return captured.token;
 }
