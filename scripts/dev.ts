@@ -29,10 +29,30 @@ if (config.embedded.database) {
     ['watch', '--clear-screen=false', 'src/embedded/main.ts'],
     { stdio: 'inherit', env: { ...process.env, ...env } },
   );
-  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+  // The web application beside it, as in the real-services mode: the page mail links open.
+  const apiHost = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+  const web = spawn('node_modules/.bin/vite', ['--config', 'web/vite.config.ts'], {
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      ...env,
+      WEB_API_URL: `http://${apiHost}:${config.port}`,
+      WEB_DEV_PORT: String(webDevPort),
+    },
+  });
+  console.log(
+    `dev: web application on http://127.0.0.1:${webDevPort} (hot reload; proxies the API)`,
+  );
+  const forward = (signal: NodeJS.Signals) => () => {
+    child.kill(signal);
+    web.kill(signal);
+  };
   process.on('SIGINT', forward('SIGINT'));
   process.on('SIGTERM', forward('SIGTERM'));
-  child.on('exit', (code) => process.exit(code ?? 0));
+  child.on('exit', (code) => {
+    web.kill('SIGTERM');
+    process.exit(code ?? 0);
+  });
   await new Promise<never>(() => {}); // the rest of this script is the real-services mode
 }
 try {
