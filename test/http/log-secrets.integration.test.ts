@@ -3,32 +3,24 @@
 // the token. A failed query is logged without its parameters; probes log at debug only.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import pino from 'pino';
 import { redactQuery } from '../../src/lib/log-safety.js';
-import { startWorker, type Worker } from '../../src/worker.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { newUser, register } from '../helpers/factories.js';
 import { request } from '../helpers/http.js';
-import { startMailDev, type MailDev } from '../helpers/maildev.js';
-import { deleteTestTopology, mailTestEnv } from '../helpers/worker.js';
+import type { MailDev } from '../helpers/maildev.js';
+import { startMailStack, type MailStack } from '../helpers/mail-stack.js';
 
 const PUBLIC_URL = 'https://app.example.test';
+let stack: MailStack;
 let md: MailDev;
 let t: TestApp;
-let worker: Worker;
 
 before(async () => {
-  md = await startMailDev();
-  t = await startTestApp(mailTestEnv({ SMTP_URL: md.smtpUrl, PUBLIC_URL, LOG_LEVEL: 'info' }));
-  worker = await startWorker(t.config, { log: pino({ level: 'silent' }) });
+  stack = await startMailStack({ PUBLIC_URL, LOG_LEVEL: 'info' });
+  ({ md, t } = stack);
 });
 after(async () => {
-  await worker?.close().catch(() => {});
-  if (t) {
-    await deleteTestTopology(t.config).catch(() => {});
-  }
-  await t?.close().catch(() => {});
-  await md?.close().catch(() => {});
+  await stack?.close();
 });
 
 describe('S14/S18: secrets never reach the log', () => {

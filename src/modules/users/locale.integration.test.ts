@@ -3,33 +3,25 @@
 // application's pages with the token in the fragment, and no token reaches a log (S18).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import pino from 'pino';
-import { startTestApp, type TestApp } from '../../../test/helpers/app.js';
+import type { TestApp } from '../../../test/helpers/app.js';
 import { login, newUser, register } from '../../../test/helpers/factories.js';
 import { request } from '../../../test/helpers/http.js';
-import { startMailDev, type MailDev, type StoredMail } from '../../../test/helpers/maildev.js';
+import type { MailDev, StoredMail } from '../../../test/helpers/maildev.js';
 import { makeUser } from '../../../test/helpers/projects.js';
-import { deleteTestTopology, mailTestEnv } from '../../../test/helpers/worker.js';
-import { startWorker, type Worker } from '../../worker.js';
+import { startMailStack, type MailStack } from '../../../test/helpers/mail-stack.js';
 
 const PUBLIC_URL = 'https://app.example.test';
+let stack: MailStack;
 let md: MailDev;
 let t: TestApp;
-let worker: Worker;
 
 before(async () => {
-  md = await startMailDev();
   // Request lines are logged at info: the S18 test reads them.
-  t = await startTestApp(mailTestEnv({ SMTP_URL: md.smtpUrl, PUBLIC_URL, LOG_LEVEL: 'info' }));
-  worker = await startWorker(t.config, { log: pino({ level: 'silent' }) });
+  stack = await startMailStack({ PUBLIC_URL, LOG_LEVEL: 'info' });
+  ({ md, t } = stack);
 });
 after(async () => {
-  await worker?.close().catch(() => {});
-  if (t) {
-    await deleteTestTopology(t.config).catch(() => {});
-  }
-  await t?.close().catch(() => {});
-  await md?.close().catch(() => {});
+  await stack?.close();
 });
 
 const to = (address: string, subject: RegExp) => (m: StoredMail) =>
