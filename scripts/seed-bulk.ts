@@ -49,7 +49,7 @@ export interface SeedUsersOptions {
  * 20 first names (a 3-letter prefix matches ~5%), 1 in 20 archived, 1 in 10,000 superusers,
  * 80% verified, created_at spread over ~3 years with microseconds. Returns the id range.
  */
-export async function seedUsers(
+async function seedUsers(
   pool: pg.Pool,
   opts: SeedUsersOptions,
 ): Promise<{ firstId: number; lastId: number }> {

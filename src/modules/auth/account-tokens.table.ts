@@ -48,4 +48,3 @@ export const accountTokens = pgTable(
   ],
 );
 
-export type AccountTokenRow = typeof accountTokens.$inferSelect;

@@ -83,9 +83,4 @@ export const deliveriesRepository = {
        COMMIT`,
     );
   },
-
-  async isSent(client: pg.Pool | pg.ClientBase, eventId: string): Promise<boolean> {
-    const res = await client.query(`SELECT 1 FROM mail_deliveries WHERE event_id = $1`, [eventId]);
-    return res.rowCount === 1;
-  },
 };

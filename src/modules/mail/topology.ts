@@ -22,8 +22,6 @@ const MAX_TIER = 9;
 
 export type MailTopology = ConsumerTopology;
 
-export const MAIL_BINDING = 'mail.#';
-
 export function mailTopology(config: Config): MailTopology {
   const { queue, maxAttempts, retryBaseMs } = config.mail;
   return consumerTopology({

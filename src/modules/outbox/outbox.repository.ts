@@ -100,14 +100,4 @@ export const outboxRepository = {
       [failures.map((f) => f.id), failures.map((f) => f.error), failures.map((f) => f.delayMs)],
     );
   },
-
-  /** Rows waiting to be published, and the oldest one's age (operators, health). */
-  async pendingStats(
-    client: pg.Pool | pg.ClientBase,
-  ): Promise<{ pending: number; oldest: Date | null }> {
-    const { rows } = await client.query<{ pending: string; oldest: Date | null }>(
-      `SELECT count(*) AS pending, min(created_at) AS oldest FROM outbox_events WHERE published_at IS NULL`,
-    );
-    return { pending: Number(rows[0]?.pending ?? 0), oldest: rows[0]?.oldest ?? null };
-  },
 };

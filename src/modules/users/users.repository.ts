@@ -1,4 +1,4 @@
-import { and, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, or, sql, type SQL } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/client.js';
 import type { Locale } from '../../lib/locale.js';
 import {
@@ -175,10 +175,6 @@ export const usersRepository = {
       .where(conds.length > 0 ? and(...conds) : undefined)
       .orderBy(...keysetOrderBy(sort))
       .limit(query.limit + 1);
-  },
-
-  async findByIds(db: Executor, ids: number[]): Promise<UserRow[]> {
-    return ids.length === 0 ? [] : db.select().from(users).where(inArray(users.id, ids));
   },
 };
 
