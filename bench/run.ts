@@ -178,7 +178,7 @@ try {
   if (only.has('plain')) {
     // P9: the same app with request ids, in-flight tracking and logging off, measured
     // alternately with the production server in this run.
-    const plain = await startBuiltServer(serverEnv, 'dist/scripts/bench-server.js');
+    const plain = await startBuiltServer(serverEnv, 'dist/bench/server.js');
     try {
       const meOpts = { headers: { authorization: `Bearer ${access}` } };
       const healthOff = await measure(

@@ -10,6 +10,7 @@ import { createRateLimitStore } from './lib/redis-rate-limit-store.js';
 import errorsPlugin from './plugins/errors.js';
 import securityHeaders from './plugins/security-headers.js';
 import { parseQueryString } from './lib/input-rules.js';
+import { prettyTransport, REDACT } from './lib/logger.js';
 import hardeningPlugin, { hardenedServerOptions, safeSerializers } from './plugins/hardening.js';
 import metricsPlugin from './plugins/metrics.js';
 import { rateLimitGuard } from './plugins/rate-limit.js';
@@ -50,24 +51,6 @@ export interface AppDeps {
   productionPlugins?: boolean;
 }
 
-/** S14: secrets never reach the log. */
-export const REDACT_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'res.headers["set-cookie"]',
-  '*.password',
-  '*.password_confirm',
-  '*.new_password',
-  '*.current_password',
-  '*.access_token',
-  '*.refresh_token',
-  '*.token',
-  '*.secret',
-  '*.databaseUrl',
-  '*.smtpUrl',
-  '*.amqpUrl',
-];
-
 /**
  * Compiled serializers (fast-json-stringify) only for success responses, where the schema
  * also filters fields (no hash can leak, S11). Error bodies are built by the error handler
@@ -87,13 +70,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     logController: new OneLineRequestLog(),
     logger: {
       level: full ? config.logLevel : 'silent',
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      redact: REDACT,
       serializers: safeSerializers,
-      ...(deps.logStream
-        ? { stream: deps.logStream }
-        : config.logPretty
-          ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss' } } }
-          : {}),
+      ...(deps.logStream ? { stream: deps.logStream } : prettyTransport(config.logPretty)),
     },
     genReqId: (req) => {
       const given = req.headers['x-request-id'];

@@ -5,15 +5,15 @@
 // With WEB_CONCURRENCY=1 (the default) the server runs in this process, without a primary.
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createLogger } from './lib/logger.js';
 
 // A worker that dies sooner than this after its start is not replaced at once (crash loop).
 const MIN_UPTIME_MS = 5000;
 const RESTART_DELAY_MS = 1000;
 
-function primary(workers: number, shutdownTimeoutMs: number, level: string): void {
-  const log = pino({ name: 'primary', level });
+function primary(workers: number, shutdownTimeoutMs: number, config: Config): void {
+  const log = createLogger(config, 'primary');
   // Under tsx (tests, development) the sources run as .ts; the build runs .js.
   const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
   const serverScript = fileURLToPath(new URL(`./server.${ext}`, import.meta.url));
@@ -107,7 +107,7 @@ function primary(workers: number, shutdownTimeoutMs: number, level: string): voi
 try {
   const config = loadConfig();
   if (config.webConcurrency > 1) {
-    primary(config.webConcurrency, config.shutdownTimeoutMs, config.logLevel);
+    primary(config.webConcurrency, config.shutdownTimeoutMs, config);
   } else {
     await import('./server.js');
   }

@@ -360,7 +360,8 @@ export function loadConfig(env: Env = readEnv()): Config {
       concurrency: r.int('WEBHOOK_CONCURRENCY', 100, 1, 5000),
       perSubscriptionConcurrency: r.int('WEBHOOK_PER_SUBSCRIPTION_CONCURRENCY', 10, 1, 1000),
     },
-    publicUrl: r.url('PUBLIC_URL', DEV_PUBLIC_URL, ['http:', 'https:']),
+    // Normalised once, here: no trailing slash, so every link is `${publicUrl}/path`.
+    publicUrl: r.url('PUBLIC_URL', DEV_PUBLIC_URL, ['http:', 'https:']).replace(/\/+$/, ''),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
     accountTokens: {
       emailVerificationTtl: r.duration('EMAIL_VERIFICATION_TTL', 24 * 3600),
@@ -429,7 +430,7 @@ function productionProblems(config: Config, r: Reader): string[] {
   if (!config.rateLimit.enabled) {
     problems.push('RATE_LIMIT_ENABLED=false switches throttling off: refused in production');
   }
-  if (!r.isSet('PUBLIC_URL') || config.publicUrl.replace(/\/+$/, '') === DEV_PUBLIC_URL) {
+  if (!r.isSet('PUBLIC_URL') || config.publicUrl === DEV_PUBLIC_URL) {
     problems.push(
       `PUBLIC_URL must be the public address of the service (${DEV_PUBLIC_URL} is the development default)`,
     );

@@ -4,12 +4,12 @@
 // workers may run side by side. SIGTERM/SIGINT: stop taking
 // work, finish what is in flight, return unacked messages, close connections, exit 0 (R13).
 import { pathToFileURL } from 'node:url';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { Connection } from 'rabbitmq-client';
-import { REDACT_PATHS } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createDatabase, type Database } from './db/client.js';
-import { safeErrorSerializer } from './lib/log-safety.js';
+import { createLogger } from './lib/logger.js';
+import { closeOnSignals } from './lib/shutdown.js';
 import { redactUrl } from './lib/redact.js';
 import { refuseEmbedded } from './embedded/refuse.js';
 import { batchesInFlight } from './modules/mail/delivery-batcher.js';
@@ -48,18 +48,6 @@ export interface Worker {
   close(): Promise<void>;
 }
 
-export function createLogger(config: Config): Logger {
-  return pino({
-    level: config.logLevel,
-    name: 'worker',
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    serializers: { err: (err: unknown) => safeErrorSerializer(err) },
-    ...(config.logPretty
-      ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss' } } }
-      : {}),
-  });
-}
-
 export function amqpConnection(config: Config, name: string, log: Logger): Connection {
   const rabbit = new Connection({
     url: config.amqpUrl,
@@ -81,7 +69,7 @@ export function amqpConnection(config: Config, name: string, log: Logger): Conne
 
 export async function startWorker(config: Config, opts: WorkerOptions = {}): Promise<Worker> {
   const roles = new Set(opts.roles ?? ROLES);
-  const log = opts.log ?? createLogger(config);
+  const log = opts.log ?? createLogger(config, 'worker');
   const topology = mailTopology(config);
   // One connection per delivery batch in flight, two for the relay (its LISTEN is separate).
   const database =
@@ -132,7 +120,7 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
       sender,
       topology,
       from: config.mailFrom,
-      context: { publicUrl: config.publicUrl.replace(/\/+$/, '') },
+      context: { publicUrl: config.publicUrl },
       prefetch: config.mail.prefetch,
       concurrency: config.mail.concurrency,
       batchSize: config.mail.batchSize,
@@ -222,33 +210,14 @@ function parseRoles(argv: string[]): WorkerRole[] | undefined {
 async function main(): Promise<void> {
   const config = loadConfig();
   refuseEmbedded(config, 'the worker');
-  const log = createLogger(config);
+  const log = createLogger(config, 'worker');
   const worker = await startWorker(config, { roles: parseRoles(process.argv.slice(2)), log });
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) {
-      return;
-    }
-    stopping = true;
-    log.info({ signal }, 'worker shutting down: finishing in-flight messages');
-    const timer = setTimeout(() => {
-      log.error('worker shutdown timed out; exiting');
-      process.exit(1);
-    }, config.shutdownTimeoutMs);
-    timer.unref();
-    worker.close().then(
-      () => {
-        log.info('worker stopped');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        log.error({ err }, 'error while stopping the worker');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  closeOnSignals({
+    log,
+    what: 'finishing in-flight messages',
+    timeoutMs: config.shutdownTimeoutMs,
+    close: () => worker.close(),
+  });
 }
 
 const entry = process.argv[1];

@@ -10,7 +10,9 @@ import { openEmbeddedDatabase } from '../db/embedded.js';
 import { redactUrl } from '../lib/redact.js';
 import { ensureKeyPair } from '../modules/auth/keys.js';
 import { OUTBOX_CHANNEL } from '../modules/outbox/outbox.relay.js';
-import { createLogger, startWorker } from '../worker.js';
+import { createLogger } from '../lib/logger.js';
+import { closeOnSignals } from '../lib/shutdown.js';
+import { startWorker } from '../worker.js';
 
 interface Embedded {
   close(): Promise<void>;
@@ -64,7 +66,7 @@ async function main(): Promise<void> {
     ? Object.freeze({ ...asked, smtpUrl: `smtp://127.0.0.1:${asked.embedded.smtpPort}` })
     : asked;
   ensureKeyPair(config.jwt.privateKeyPath, config.jwt.publicKeyPath);
-  const log = createLogger(config);
+  const log = createLogger(config, 'worker');
   const parts: Embedded[] = [];
   const closeAll = async () => {
     for (const p of parts.reverse()) {
@@ -93,22 +95,12 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) {
-      return;
-    }
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    const timer = setTimeout(() => process.exit(1), config.shutdownTimeoutMs);
-    timer.unref();
-    closeAll().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  closeOnSignals({
+    log,
+    what: 'stopping the API, the worker and the database',
+    timeoutMs: config.shutdownTimeoutMs,
+    close: closeAll,
+  });
 }
 
 main().catch((err: unknown) => {

@@ -10,10 +10,10 @@ import {
   renderMetrics,
   setOutboxBacklogSource,
 } from '../lib/metrics.js';
-import { healthRepository } from '../modules/health/health.repository.js';
+import { outboxRepository } from '../modules/outbox/outbox.repository.js';
 
 const metricsPlugin: FastifyPluginAsync<{ pool: pg.Pool }> = async (app, { pool }) => {
-  const source = () => healthRepository.outboxBacklog(pool);
+  const source = () => outboxRepository.backlog(pool);
   setOutboxBacklogSource(source);
   app.addHook('onClose', async () => setOutboxBacklogSource(null));
   app.addHook('onResponse', async (request, reply) => {

@@ -7,7 +7,7 @@ import Fastify from 'fastify';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { METRICS_CONTENT_TYPE, renderMetrics, setOutboxBacklogSource } from '../../lib/metrics.js';
-import { healthRepository } from './health.repository.js';
+import { outboxRepository } from '../outbox/outbox.repository.js';
 
 export interface WorkerHealthSources {
   /** The broker connection is up. */
@@ -27,7 +27,7 @@ export async function startWorkerHealth(
   sources: WorkerHealthSources,
   log: Logger,
 ): Promise<WorkerHealth> {
-  const backlog = () => healthRepository.outboxBacklog(sources.pool);
+  const backlog = () => outboxRepository.backlog(sources.pool);
   setOutboxBacklogSource(backlog);
   const app = Fastify({ logger: false });
 

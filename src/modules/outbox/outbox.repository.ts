@@ -2,6 +2,7 @@
 // caller's transaction, so several relays share the work without waiting on each other and a
 // row is never published by two relays at once (a crash still can: the consumer deduplicates).
 import type pg from 'pg';
+import type { OutboxBacklog } from '../../lib/metrics.js';
 import { SECRET_PAYLOAD_FIELDS } from './catalogue.js';
 
 export interface PendingEvent {
@@ -99,5 +100,16 @@ export const outboxRepository = {
         WHERE o.id = f.id`,
       [failures.map((f) => f.id), failures.map((f) => f.error), failures.map((f) => f.delayMs)],
     );
+  },
+
+  /** Pending rows and the age of the oldest (metrics, health; the partial pending index serves it). */
+  async backlog(db: pg.Pool | pg.ClientBase): Promise<OutboxBacklog> {
+    const { rows } = await db.query<{ pending: number; age: number }>(
+      `SELECT count(*)::int AS pending,
+              COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS age
+         FROM outbox_events WHERE published_at IS NULL`,
+    );
+    const row = rows[0];
+    return { pending: row?.pending ?? 0, oldestAgeSeconds: Math.max(0, row?.age ?? 0) };
   },
 };

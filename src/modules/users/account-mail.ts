@@ -1,7 +1,7 @@
 import type { Executor } from '../../db/client.js';
 import type { Locale } from '../../lib/locale.js';
-import { accountTokensRepository, newAccountToken } from '../auth/account-tokens.repository.js';
-import type { AccountTokenPurpose } from '../auth/account-tokens.table.js';
+import { accountTokensRepository, newAccountToken } from './account-tokens.repository.js';
+import type { AccountTokenPurpose } from './account-tokens.table.js';
 import { appendToOutbox } from '../outbox/outbox.writer.js';
 
 /** Whom an account mail goes to, in their language. */
@@ -47,8 +47,7 @@ export class AccountMailer {
   }
 
   link(purpose: AccountTokenPurpose, token: string): string {
-    const base = this.settings.publicUrl.replace(/\/+$/, '');
-    return `${base}${LINK_PATHS[purpose]}#token=${encodeURIComponent(token)}`;
+    return `${this.settings.publicUrl}${LINK_PATHS[purpose]}#token=${encodeURIComponent(token)}`;
   }
 
   /** A new verification link for the user's current address; older links stop working. */

@@ -6,8 +6,8 @@ import {
   accountTokensRepository,
   looksLikeAccountToken,
   newAccountToken,
-} from '../auth/account-tokens.repository.js';
-import type { AccountTokenPurpose } from '../auth/account-tokens.table.js';
+} from './account-tokens.repository.js';
+import type { AccountTokenPurpose } from './account-tokens.table.js';
 import type { SessionStarter, TokenPair } from '../auth/auth.service.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../auth/passwords.js';
 import { sessionsRepository } from '../auth/sessions.repository.js';

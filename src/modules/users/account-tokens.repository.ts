@@ -3,7 +3,7 @@ import { and, eq, gt, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import type { Locale } from '../../lib/locale.js';
 import { accountTokens, type AccountTokenPurpose } from './account-tokens.table.js';
-import { hashToken } from './tokens.js';
+import { hashToken } from '../auth/tokens.js';
 
 /** A fresh account token: 32 random bytes, base64url; only its SHA-256 is ever stored. */
 export function newAccountToken(): { token: string; tokenHash: string } {

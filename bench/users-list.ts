@@ -1,7 +1,7 @@
 // Measures GET /api/v1/users/ on a big database (P6): for each filter set, first pages and
 // pages reached through cursors, sequential requests over real HTTP; prints p50/p99 and the
 // EXPLAIN (ANALYZE, BUFFERS) of the statement each filter runs. Run after seed:bulk:
-//   DATABASE_URL=postgres://.../internships_bench_users tsx scripts/bench-users-list.ts
+//   DATABASE_URL=postgres://.../internships_bench_users tsx bench/users-list.ts
 import { writeFileSync } from 'node:fs';
 import { buildApp } from '../src/app.js';
 import { loadConfig, readEnv } from '../src/config.js';

@@ -10,7 +10,7 @@ import {
   varchar,
 } from 'drizzle-orm/pg-core';
 import { tsColumn } from '../../db/columns.js';
-import { users } from '../users/users.table.js';
+import { users } from './users.table.js';
 
 /** What an account token is for; each purpose has its own lifetime. */
 export type AccountTokenPurpose = 'verify_email' | 'password_reset';
@@ -47,4 +47,3 @@ export const accountTokens = pgTable(
     index('ix_account_tokens_user_id_purpose').on(t.userId, t.purpose),
   ],
 );
-
