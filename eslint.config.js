@@ -9,6 +9,107 @@ import reactHooks from 'eslint-plugin-react-hooks';
 const WEB_FEATURES = ['auth', 'catalogue', 'me', 'mentor', 'admin'];
 const upAndOut = { group: ['../../*'], message: 'Import other web/src folders through @/.' };
 
+// Service (src/, style rules 4 and 8, issue 14): the boundaries a newcomer relies on.
+// - Only repositories, table definitions, seeders, db/ and the keyset helper use query
+//   builders or the driver (types of `pg` handles may pass through anywhere).
+// - Services and policies never use route schemas' values (the API mapping belongs to routes).
+// - A feature reaches another only through the files that feature lists as its public
+//   module here (docs/architecture.md).
+const FEATURES = ['auth', 'events', 'health', 'mail', 'outbox', 'projects', 'users', 'webhooks'];
+const FEATURE_PUBLIC = {
+  auth: ['auth.service', 'auth.schemas', 'passwords', 'tokens', 'sessions.repository'],
+  events: ['consumer', 'routes', 'topology'],
+  health: [],
+  mail: [],
+  outbox: ['catalogue', 'outbox.writer', 'user-events', 'outbox.repository'],
+  projects: [],
+  users: ['users.table', 'users.repository'],
+  webhooks: [],
+};
+const SQL_FILES = [
+  'src/db/**',
+  'src/lib/pagination.ts',
+  'src/modules/*/*.repository.ts',
+  'src/modules/*/*.table.ts',
+  'src/modules/*/seed.ts',
+  // Until the relay receives a database port (issue 14, point 5): its LISTEN connection.
+  'src/modules/outbox/outbox.relay.ts',
+];
+const noQueryBuilders = {
+  paths: [
+    {
+      name: 'pg',
+      allowTypeImports: true,
+      message: 'Only repositories and db/ talk to the database (style rule 4).',
+    },
+  ],
+  patterns: [
+    {
+      group: ['drizzle-orm', 'drizzle-orm/*'],
+      allowTypeImports: true,
+      message: 'Only repositories and db/ build queries (style rule 4).',
+    },
+  ],
+};
+const noRouteSchemas = {
+  group: ['./*.schemas.js', '../*/*.schemas.js'],
+  allowTypeImports: true,
+  message: 'Services return domain objects; routes map them to API shapes (issue 14).',
+};
+const crossFeature = (feature) =>
+  FEATURES.filter((f) => f !== feature).map((other) => ({
+    regex:
+      FEATURE_PUBLIC[other].length === 0
+        ? `^(\\.\\./)+${other}/`
+        : `^(\\.\\./)+${other}/(?!(${FEATURE_PUBLIC[other].join('|').replace(/\./g, '\\.')})\\.js$)`,
+    message: `Reach ${other}/ only through its public files (FEATURE_PUBLIC in eslint.config.js).`,
+  }));
+const restrict = (paths, patterns) => ({
+  'no-restricted-imports': ['error', { paths, patterns }],
+});
+const serviceFiles = (f) => [
+  `src/modules/${f}/*.service.ts`,
+  `src/modules/${f}/*.policy.ts`,
+  `src/modules/${f}/*.repository.ts`,
+];
+const serverBoundaries = [
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['**/*.test.ts', ...SQL_FILES, 'src/modules/**'],
+    rules: restrict(noQueryBuilders.paths, noQueryBuilders.patterns),
+  },
+  ...FEATURES.flatMap((f) => [
+    {
+      files: [`src/modules/${f}/**/*.ts`],
+      ignores: ['**/*.test.ts', ...SQL_FILES, ...serviceFiles(f)],
+      rules: restrict(noQueryBuilders.paths, [...noQueryBuilders.patterns, ...crossFeature(f)]),
+    },
+    {
+      files: [
+        `src/modules/${f}/*.table.ts`,
+        `src/modules/${f}/seed.ts`,
+        `src/modules/${f}/*.relay.ts`,
+      ],
+      ignores: ['**/*.test.ts'],
+      rules: restrict([], crossFeature(f)),
+    },
+    {
+      files: [`src/modules/${f}/*.repository.ts`],
+      ignores: ['**/*.test.ts'],
+      rules: restrict([], [noRouteSchemas, ...crossFeature(f)]),
+    },
+    {
+      files: [`src/modules/${f}/*.service.ts`, `src/modules/${f}/*.policy.ts`],
+      ignores: ['**/*.test.ts'],
+      rules: restrict(noQueryBuilders.paths, [
+        ...noQueryBuilders.patterns,
+        noRouteSchemas,
+        ...crossFeature(f),
+      ]),
+    },
+  ]),
+];
+
 export default tseslint.config(
   {
     ignores: [
@@ -50,6 +151,7 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  ...serverBoundaries,
   {
     files: ['web/**/*.{ts,tsx}'],
     plugins: { 'react-hooks': reactHooks },

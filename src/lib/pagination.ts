@@ -212,3 +212,8 @@ export function PageSchema<T extends TSchema>(item: T, title: string) {
   );
 }
 export type Page<T> = { items: T[]; next_cursor: string | null };
+
+/** A page of domain objects as a page of API shapes (routes map, services do not). */
+export function mapPage<T, U>(page: Page<T>, map: (item: T) => U): Page<U> {
+  return { items: page.items.map(map), next_cursor: page.next_cursor };
+}

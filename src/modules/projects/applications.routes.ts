@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { mapPage } from '../../lib/pagination.js';
 import { errors, signedIn } from '../../lib/schemas.js';
 import { currentUser, type AuthGuards } from '../../plugins/auth.js';
 import type { ApplicationsService } from './applications.service.js';
@@ -10,6 +11,7 @@ import {
   ApplyBody,
   DecisionBody,
   IdParams,
+  toApplication,
 } from './projects.schemas.js';
 
 export interface ApplicationsRoutesOptions {
@@ -46,7 +48,11 @@ const applicationsRoutes: FastifyPluginAsync<ApplicationsRoutesOptions> = async 
     async (request, reply) =>
       reply
         .status(201)
-        .send(await applications.apply(currentUser(request), request.params.id, request.body)),
+        .send(
+          toApplication(
+            await applications.apply(currentUser(request), request.params.id, request.body),
+          ),
+        ),
   );
 
   r.get(
@@ -63,7 +69,10 @@ const applicationsRoutes: FastifyPluginAsync<ApplicationsRoutesOptions> = async 
       preHandler: guards.requireUser,
     },
     async (request) =>
-      applications.listForProject(currentUser(request), request.params.id, request.query),
+      mapPage(
+        await applications.listForProject(currentUser(request), request.params.id, request.query),
+        toApplication,
+      ),
   );
 
   r.post(
@@ -83,7 +92,10 @@ const applicationsRoutes: FastifyPluginAsync<ApplicationsRoutesOptions> = async 
       },
       preHandler: guards.requireUser,
     },
-    async (request) => applications.decide(currentUser(request), request.params.id, request.body),
+    async (request) =>
+      toApplication(
+        await applications.decide(currentUser(request), request.params.id, request.body),
+      ),
   );
 
   r.post(
@@ -98,7 +110,8 @@ const applicationsRoutes: FastifyPluginAsync<ApplicationsRoutesOptions> = async 
       },
       preHandler: guards.requireUser,
     },
-    async (request) => applications.withdraw(currentUser(request), request.params.id),
+    async (request) =>
+      toApplication(await applications.withdraw(currentUser(request), request.params.id)),
   );
 
   r.get(
@@ -114,7 +127,8 @@ const applicationsRoutes: FastifyPluginAsync<ApplicationsRoutesOptions> = async 
       },
       preHandler: guards.requireUser,
     },
-    async (request) => applications.mine(currentUser(request), request.query),
+    async (request) =>
+      mapPage(await applications.mine(currentUser(request), request.query), toApplication),
   );
 };
 

@@ -5,16 +5,10 @@ import type { OutboxMessage } from '../outbox/catalogue.js';
 import { appendToOutbox } from '../outbox/outbox.writer.js';
 import { uniqueViolation, usersRepository } from '../users/users.repository.js';
 import type { UserRow } from '../users/users.table.js';
-import { applicationsRepository } from './applications.repository.js';
+import { applicationsRepository, type ApplicationView } from './applications.repository.js';
 import { assertApplicationTransition, canManage, JOINABLE_STATUSES } from './projects.policy.js';
 import { projectsRepository } from './projects.repository.js';
-import {
-  toApplication,
-  type Application,
-  type ApplicationListQuery,
-  type ApplyBody,
-  type DecisionBody,
-} from './projects.schemas.js';
+import type { ApplicationListQuery, ApplyBody, DecisionBody } from './projects.schemas.js';
 import { loadVisibleProject } from './projects.service.js';
 import type { ApplicationRow } from './projects.table.js';
 
@@ -30,7 +24,7 @@ export class ApplicationsService {
    * tester place. The partial unique index (one pending application per user and project)
    * decides under concurrency. Each mentor is told by mail, in the same transaction (outbox).
    */
-  async apply(user: UserRow, projectId: number, body: ApplyBody): Promise<Application> {
+  async apply(user: UserRow, projectId: number, body: ApplyBody): Promise<ApplicationView> {
     try {
       return await this.db.transaction(async (tx) => {
         // FOR SHARE: a concurrent status change waits for this application (and vice versa).
@@ -95,11 +89,11 @@ export class ApplicationsService {
           })),
         ];
         await appendToOutbox(tx, ...messages);
-        return toApplication({
+        return {
           ...application,
           projectTitle: project.title,
           applicantUsername: user.username,
-        });
+        };
       });
     } catch (err) {
       if (uniqueViolation(err) === 'uq_applications_project_id_applicant_id_pending') {
@@ -117,7 +111,7 @@ export class ApplicationsService {
     actor: UserRow,
     projectId: number,
     query: ApplicationListQuery,
-  ): Promise<Page<Application>> {
+  ): Promise<Page<ApplicationView>> {
     const { project, role } = await loadVisibleProject(this.db, actor, projectId);
     if (!canManage(actor, project, role)) {
       throw new DomainError(
@@ -128,19 +122,19 @@ export class ApplicationsService {
     return this.page({ projectId }, query);
   }
 
-  async mine(user: UserRow, query: ApplicationListQuery): Promise<Page<Application>> {
+  async mine(user: UserRow, query: ApplicationListQuery): Promise<Page<ApplicationView>> {
     return this.page({ applicantId: user.id }, query);
   }
 
   private async page(
     by: { projectId: number } | { applicantId: number },
     query: ApplicationListQuery,
-  ): Promise<Page<Application>> {
+  ): Promise<Page<ApplicationView>> {
     const cursor =
       query.cursor === undefined ? undefined : decodeCursor(query.cursor, APPLICATIONS_ORDER);
     const rows = await applicationsRepository.list(this.db, by, query.status, query.limit, cursor);
     const page = toPage(rows, query.limit, APPLICATIONS_ORDER, (a) => ({ k: a.id, id: a.id }));
-    return { items: page.items.map(toApplication), next_cursor: page.nextCursor };
+    return { items: page.items, next_cursor: page.nextCursor };
   }
 
   /**
@@ -150,7 +144,11 @@ export class ApplicationsService {
    * role and inserts only while a place is free. Lock order is always project, then
    * application, so decisions and withdrawals cannot deadlock.
    */
-  async decide(actor: UserRow, applicationId: number, body: DecisionBody): Promise<Application> {
+  async decide(
+    actor: UserRow,
+    applicationId: number,
+    body: DecisionBody,
+  ): Promise<ApplicationView> {
     const found = await applicationsRepository.findById(this.db, applicationId);
     if (found === undefined) {
       throw applicationNotFound();
@@ -275,7 +273,7 @@ export class ApplicationsService {
   }
 
   /** Only the applicant withdraws, and only a pending application. */
-  async withdraw(actor: UserRow, applicationId: number): Promise<Application> {
+  async withdraw(actor: UserRow, applicationId: number): Promise<ApplicationView> {
     const found = await applicationsRepository.findById(this.db, applicationId);
     if (found === undefined) {
       throw applicationNotFound();
@@ -314,7 +312,11 @@ export class ApplicationsService {
     });
   }
 
-  private view(a: ApplicationRow, projectTitle: string, applicantUsername: string): Application {
-    return toApplication({ ...a, projectTitle, applicantUsername });
+  private view(
+    a: ApplicationRow,
+    projectTitle: string,
+    applicantUsername: string,
+  ): ApplicationView {
+    return { ...a, projectTitle, applicantUsername };
   }
 }

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { mapPage } from '../../lib/pagination.js';
 import { errors, signedIn } from '../../lib/schemas.js';
 import { currentUser, type AuthGuards } from '../../plugins/auth.js';
 import type { ProjectsService } from './projects.service.js';
@@ -8,11 +9,14 @@ import {
   AppointBody,
   IdParams,
   Member,
+  memberOut,
   MemberPage,
   MemberParams,
   MyProjectPage,
+  myProjectOut,
   PageQuery,
   Project,
+  projectOut,
   ProjectCreateBody,
   ProjectListQuery,
   ProjectPage,
@@ -48,7 +52,7 @@ const projectsRoutes: FastifyPluginAsync<ProjectsRoutesOptions> = async (
       },
       preHandler: guards.optionalUser,
     },
-    async (request) => projects.list(request.user, request.query),
+    async (request) => mapPage(await projects.list(request.user, request.query), projectOut),
   );
 
   r.post(
@@ -66,7 +70,7 @@ const projectsRoutes: FastifyPluginAsync<ProjectsRoutesOptions> = async (
       preHandler: guards.requireSuperuser,
     },
     async (request, reply) =>
-      reply.status(201).send(await projects.create(currentUser(request), request.body)),
+      reply.status(201).send(projectOut(await projects.create(currentUser(request), request.body))),
   );
 
   r.get(
@@ -81,7 +85,7 @@ const projectsRoutes: FastifyPluginAsync<ProjectsRoutesOptions> = async (
       },
       preHandler: guards.optionalUser,
     },
-    async (request) => projects.get(request.user, request.params.id),
+    async (request) => projectOut(await projects.get(request.user, request.params.id)),
   );
 
   r.patch(
@@ -101,7 +105,8 @@ const projectsRoutes: FastifyPluginAsync<ProjectsRoutesOptions> = async (
       },
       preHandler: guards.requireUser,
     },
-    async (request) => projects.update(currentUser(request), request.params.id, request.body),
+    async (request) =>
+      projectOut(await projects.update(currentUser(request), request.params.id, request.body)),
   );
 
   r.delete(
@@ -139,7 +144,7 @@ const projectsRoutes: FastifyPluginAsync<ProjectsRoutesOptions> = async (
       },
       preHandler: guards.requireSuperuser,
     },
-    async (request) => projects.restore(currentUser(request), request.params.id),
+    async (request) => projectOut(await projects.restore(currentUser(request), request.params.id)),
   );
 
   r.get(
@@ -155,7 +160,11 @@ const projectsRoutes: FastifyPluginAsync<ProjectsRoutesOptions> = async (
       },
       preHandler: guards.optionalUser,
     },
-    async (request) => projects.listMembers(request.user, request.params.id, request.query),
+    async (request) =>
+      mapPage(
+        await projects.listMembers(request.user, request.params.id, request.query),
+        memberOut,
+      ),
   );
 
   r.post(
@@ -175,10 +184,12 @@ const projectsRoutes: FastifyPluginAsync<ProjectsRoutesOptions> = async (
       reply
         .status(201)
         .send(
-          await projects.appointMentor(
-            currentUser(request),
-            request.params.id,
-            request.body.user_id,
+          memberOut(
+            await projects.appointMentor(
+              currentUser(request),
+              request.params.id,
+              request.body.user_id,
+            ),
           ),
         ),
   );
@@ -220,7 +231,8 @@ const projectsRoutes: FastifyPluginAsync<ProjectsRoutesOptions> = async (
       },
       preHandler: guards.requireUser,
     },
-    async (request) => projects.myProjects(currentUser(request), request.query),
+    async (request) =>
+      mapPage(await projects.myProjects(currentUser(request), request.query), myProjectOut),
   );
 };
 

@@ -9,6 +9,7 @@ import {
   PLACE_ROLES,
   PROJECT_STATUSES,
 } from './projects.table.js';
+import type { MemberView, MyProjectView, ProjectView } from './projects.service.js';
 
 const dateTime = Type.String({ format: 'date-time' });
 const day = Type.String({ format: 'date', examples: ['2027-02-01'] });
@@ -301,5 +302,22 @@ export function toApplication(a: {
     reason: a.reason,
     created_at: a.createdAt.toISOString(),
     updated_at: a.updatedAt.toISOString(),
+  };
+}
+
+export function projectOut(v: ProjectView): Project {
+  return toProject(v.project, v.places);
+}
+
+export function myProjectOut(v: MyProjectView): MyProject {
+  return { ...toProject(v.project, v.places), role: v.role };
+}
+
+export function memberOut(m: MemberView): Member {
+  return {
+    user_id: m.userId,
+    username: m.username,
+    role: m.role,
+    joined_at: m.joinedAt.toISOString(),
   };
 }

@@ -14,15 +14,12 @@ import {
   type Viewer,
 } from './projects.policy.js';
 import { projectsRepository, type ListViewer, type ProjectSet } from './projects.repository.js';
-import {
-  toProject,
-  type Member,
-  type MyProject,
-  type PageQuery,
-  type Project,
-  type ProjectCreateBody,
-  type ProjectListQuery,
-  type ProjectPatchBody,
+import type {
+  PageQuery,
+  PlacesTaken,
+  ProjectCreateBody,
+  ProjectListQuery,
+  ProjectPatchBody,
 } from './projects.schemas.js';
 import type { MemberRole, ProjectRow } from './projects.table.js';
 
@@ -97,15 +94,32 @@ function assertNotArchived(project: ProjectRow): void {
   }
 }
 
+/** A project and the places its members take; the routes map it to the API shape. */
+export interface ProjectView {
+  project: ProjectRow;
+  places: PlacesTaken | undefined;
+}
+
+export interface MemberView {
+  userId: number;
+  username: string;
+  role: MemberRole;
+  joinedAt: Date;
+}
+
+export interface MyProjectView extends ProjectView {
+  role: MemberRole;
+}
+
 export class ProjectsService {
   constructor(private readonly db: Db) {}
 
-  private async withPlaces(db: Executor, project: ProjectRow): Promise<Project> {
+  private async withPlaces(db: Executor, project: ProjectRow): Promise<ProjectView> {
     const places = await projectsRepository.placesTaken(db, [project.id]);
-    return toProject(project, places.get(project.id));
+    return { project, places: places.get(project.id) };
   }
 
-  async list(viewer: Viewer, query: ProjectListQuery): Promise<Page<Project>> {
+  async list(viewer: Viewer, query: ProjectListQuery): Promise<Page<ProjectView>> {
     const superuser = viewer?.isSuperuser === true;
     if (query.archived === true && !superuser) {
       throw new DomainError('forbidden', 'Only superusers can list archived projects');
@@ -130,18 +144,18 @@ export class ProjectsService {
       id: r.project.id,
     }));
     return {
-      items: page.items.map((r) => toProject(r.project, r)),
+      items: page.items.map((r) => ({ project: r.project, places: r })),
       next_cursor: page.nextCursor,
     };
   }
 
-  async get(viewer: Viewer, id: number): Promise<Project> {
+  async get(viewer: Viewer, id: number): Promise<ProjectView> {
     const { project } = await loadVisibleProject(this.db, viewer, id);
     return this.withPlaces(this.db, project);
   }
 
   /** Superusers only (the route's guard); the project starts as a draft. */
-  async create(actor: UserRow, body: ProjectCreateBody): Promise<Project> {
+  async create(actor: UserRow, body: ProjectCreateBody): Promise<ProjectView> {
     const startsOn = body.starts_on ?? null;
     const endsOn = body.ends_on ?? null;
     checkDates(startsOn, endsOn);
@@ -167,7 +181,7 @@ export class ProjectsService {
           project: snapshot(project),
         },
       });
-      return toProject(project);
+      return { project, places: undefined };
     });
   }
 
@@ -175,7 +189,7 @@ export class ProjectsService {
    * Mentors change the description and move the status forward; superusers change every
    * field. The row is locked so that a slot change and a concurrent accept cannot cross.
    */
-  async update(actor: UserRow, id: number, patch: ProjectPatchBody): Promise<Project> {
+  async update(actor: UserRow, id: number, patch: ProjectPatchBody): Promise<ProjectView> {
     return this.db.transaction(async (tx) => {
       const { project, role } = await loadVisibleProject(tx, actor, id, 'update');
       if (!canManage(actor, project, role)) {
@@ -290,11 +304,11 @@ export class ProjectsService {
     await this.setArchived(actor, id, true);
   }
 
-  async restore(actor: UserRow, id: number): Promise<Project> {
+  async restore(actor: UserRow, id: number): Promise<ProjectView> {
     return this.setArchived(actor, id, false);
   }
 
-  private async setArchived(actor: UserRow, id: number, archived: boolean): Promise<Project> {
+  private async setArchived(actor: UserRow, id: number, archived: boolean): Promise<ProjectView> {
     return this.db.transaction(async (tx) => {
       const project = await projectsRepository.findById(tx, id, 'update');
       if (project === undefined) {
@@ -322,7 +336,7 @@ export class ProjectsService {
     });
   }
 
-  async listMembers(viewer: Viewer, id: number, query: PageQuery): Promise<Page<Member>> {
+  async listMembers(viewer: Viewer, id: number, query: PageQuery): Promise<Page<MemberView>> {
     await loadVisibleProject(this.db, viewer, id);
     const cursor =
       query.cursor === undefined ? undefined : decodeCursor(query.cursor, MEMBERS_ORDER);
@@ -333,17 +347,17 @@ export class ProjectsService {
     }));
     return {
       items: page.items.map((m) => ({
-        user_id: m.userId,
+        userId: m.userId,
         username: m.username,
         role: m.role,
-        joined_at: m.joinedAt.toISOString(),
+        joinedAt: m.joinedAt,
       })),
       next_cursor: page.nextCursor,
     };
   }
 
   /** Superusers appoint mentors (route guard); developers and testers come by application. */
-  async appointMentor(actor: UserRow, id: number, userId: number): Promise<Member> {
+  async appointMentor(actor: UserRow, id: number, userId: number): Promise<MemberView> {
     try {
       return await this.db.transaction(async (tx) => {
         const project = await projectsRepository.findById(tx, id, 'update');
@@ -386,7 +400,7 @@ export class ProjectsService {
             joined_at: joinedAt,
           },
         });
-        return { user_id: userId, username: user.username, role: 'mentor', joined_at: joinedAt };
+        return { userId, username: user.username, role: 'mentor', joinedAt: member.joinedAt };
       });
     } catch (err) {
       if (uniqueViolation(err) === 'uq_project_members_project_id_user_id') {
@@ -436,7 +450,7 @@ export class ProjectsService {
     });
   }
 
-  async myProjects(user: UserRow, query: PageQuery): Promise<Page<MyProject>> {
+  async myProjects(user: UserRow, query: PageQuery): Promise<Page<MyProjectView>> {
     const cursor =
       query.cursor === undefined ? undefined : decodeCursor(query.cursor, MY_PROJECTS_ORDER);
     const rows = await projectsRepository.listForMember(this.db, user.id, query.limit, cursor);
@@ -450,7 +464,8 @@ export class ProjectsService {
     );
     return {
       items: page.items.map((r) => ({
-        ...toProject(r.project, places.get(r.project.id)),
+        project: r.project,
+        places: places.get(r.project.id),
         role: r.role,
       })),
       next_cursor: page.nextCursor,

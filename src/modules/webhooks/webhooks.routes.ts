@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { mapPage } from '../../lib/pagination.js';
 import { errors, signedIn } from '../../lib/schemas.js';
 import { currentUser, type AuthGuards } from '../../plugins/auth.js';
 import {
@@ -9,6 +10,7 @@ import {
   DeliveryPage,
   DeliveryParams,
   DeliveryQuery,
+  deliveryView,
   EventTypeList,
   IdParams,
   ListQuery,
@@ -17,14 +19,22 @@ import {
   RecoverBody,
   Subscription,
   SubscriptionPage,
+  subscriptionView,
   SubscriptionWithSecret,
 } from './webhooks.schemas.js';
 import type { WebhooksService } from './webhooks.service.js';
+import type { SubscriptionRow } from './webhooks.table.js';
 
 export interface WebhooksRoutesOptions {
   webhooks: WebhooksService;
   guards: AuthGuards;
 }
+
+/** A new or rotated secret is shown once, beside the subscription. */
+const withSecret = (r: { subscription: SubscriptionRow; secret: string }) => ({
+  ...subscriptionView(r.subscription),
+  secret: r.secret,
+});
 
 const security = signedIn;
 const tags = ['webhooks'];
@@ -63,7 +73,7 @@ const webhooksRoutes: FastifyPluginAsync<WebhooksRoutesOptions> = async (
       },
       preHandler,
     },
-    async (request) => webhooks.list(request.query),
+    async (request) => mapPage(await webhooks.list(request.query), subscriptionView),
   );
 
   r.post(
@@ -82,7 +92,7 @@ const webhooksRoutes: FastifyPluginAsync<WebhooksRoutesOptions> = async (
       preHandler,
     },
     async (request, reply) =>
-      reply.status(201).send(await webhooks.create(currentUser(request), request.body)),
+      reply.status(201).send(withSecret(await webhooks.create(currentUser(request), request.body))),
   );
 
   r.get(
@@ -97,7 +107,7 @@ const webhooksRoutes: FastifyPluginAsync<WebhooksRoutesOptions> = async (
       },
       preHandler,
     },
-    async (request) => webhooks.get(request.params.id),
+    async (request) => subscriptionView(await webhooks.get(request.params.id)),
   );
 
   r.patch(
@@ -114,7 +124,7 @@ const webhooksRoutes: FastifyPluginAsync<WebhooksRoutesOptions> = async (
       },
       preHandler,
     },
-    async (request) => webhooks.update(request.params.id, request.body),
+    async (request) => subscriptionView(await webhooks.update(request.params.id, request.body)),
   );
 
   r.delete(
@@ -147,7 +157,7 @@ const webhooksRoutes: FastifyPluginAsync<WebhooksRoutesOptions> = async (
       },
       preHandler,
     },
-    async (request) => webhooks.rotateSecret(request.params.id),
+    async (request) => withSecret(await webhooks.rotateSecret(request.params.id)),
   );
 
   r.post(
@@ -178,7 +188,8 @@ const webhooksRoutes: FastifyPluginAsync<WebhooksRoutesOptions> = async (
       },
       preHandler,
     },
-    async (request) => webhooks.deliveries(request.params.id, request.query),
+    async (request) =>
+      mapPage(await webhooks.deliveries(request.params.id, request.query), deliveryView),
   );
 
   r.post(

@@ -1,6 +1,8 @@
 import { Type, type Static } from 'typebox';
 import { PageQueryFields } from '../../lib/pagination.js';
-import { DELIVERY_STATUSES } from './webhooks.table.js';
+import { webhookIdHeader } from './webhooks.consumer.js';
+import type { AttemptRow } from './webhooks.repository.js';
+import { DELIVERY_STATUSES, type DeliveryRow, type SubscriptionRow } from './webhooks.table.js';
 
 const id = Type.Integer({ minimum: 1, maximum: 2147483647 });
 export const IdParams = Type.Object({ id });
@@ -126,3 +128,36 @@ export const RecoverBody = Type.Object(
 );
 export const Queued = Type.Object({ queued: Type.Integer() });
 export const Accepted = Type.Object({ queued: Type.Integer() });
+
+const iso = (d: Date) => d.toISOString();
+
+/** Rows of the service as API shapes (the routes map, the service does not). */
+export function subscriptionView(s: SubscriptionRow) {
+  return {
+    id: s.id,
+    url: s.url,
+    description: s.description,
+    event_types: s.eventTypes,
+    is_active: s.isActive,
+    disabled_reason: s.disabledReason,
+    created_at: iso(s.createdAt),
+    updated_at: iso(s.updatedAt),
+  };
+}
+
+export function deliveryView(d: DeliveryRow & { attempts: AttemptRow[] }) {
+  return {
+    id: d.id,
+    event_type: d.eventType,
+    webhook_id: webhookIdHeader(d.webhookId),
+    status: d.status as 'pending' | 'delivered' | 'dead',
+    created_at: iso(d.createdAt),
+    attempts: d.attempts.map((a) => ({
+      at: iso(a.at),
+      status_code: a.statusCode,
+      duration_ms: a.durationMs,
+      error: a.error,
+      response_body: a.responseBody,
+    })),
+  };
+}

@@ -10,50 +10,13 @@ import { appendToOutbox } from '../outbox/outbox.writer.js';
 import type { UserRow } from '../users/users.table.js';
 import { isValidFilter, WEBHOOK_EVENT_TYPES, WEBHOOK_EVENT_TYPE_NAMES } from './event-types.js';
 import { UrlRefused, type SsrfGuard } from './ssrf.js';
-import { webhookIdHeader } from './webhooks.consumer.js';
-import {
-  deliveriesRepository,
-  subscriptionsRepository,
-  type AttemptRow,
-} from './webhooks.repository.js';
+import { deliveriesRepository, subscriptionsRepository } from './webhooks.repository.js';
 import type { CreateBody, DeliveryQuery, PatchBody } from './webhooks.schemas.js';
-import type { DeliveryRow, SubscriptionRow } from './webhooks.table.js';
+import type { SubscriptionRow } from './webhooks.table.js';
 
 /** `whsec_` + base64 of 32 random bytes (Standard Webhooks). */
 export function newSecret(): string {
   return `whsec_${randomBytes(32).toString('base64')}`;
-}
-
-const iso = (d: Date) => d.toISOString();
-
-export function subscriptionView(s: SubscriptionRow) {
-  return {
-    id: s.id,
-    url: s.url,
-    description: s.description,
-    event_types: s.eventTypes,
-    is_active: s.isActive,
-    disabled_reason: s.disabledReason,
-    created_at: iso(s.createdAt),
-    updated_at: iso(s.updatedAt),
-  };
-}
-
-function deliveryView(d: DeliveryRow & { attempts: AttemptRow[] }) {
-  return {
-    id: d.id,
-    event_type: d.eventType,
-    webhook_id: webhookIdHeader(d.webhookId),
-    status: d.status as 'pending' | 'delivered' | 'dead',
-    created_at: iso(d.createdAt),
-    attempts: d.attempts.map((a) => ({
-      at: iso(a.at),
-      status_code: a.statusCode,
-      duration_ms: a.durationMs,
-      error: a.error,
-      response_body: a.responseBody,
-    })),
-  };
 }
 
 export interface WebhooksSettings {
@@ -125,7 +88,7 @@ export class WebhooksService {
       secret,
       createdBy: creator.id,
     });
-    return { ...subscriptionView(s), secret };
+    return { subscription: s, secret };
   }
 
   async list(query: { limit: number; cursor?: string }) {
@@ -134,7 +97,7 @@ export class WebhooksService {
     const items = rows.slice(0, query.limit);
     const last = items[items.length - 1];
     return {
-      items: items.map(subscriptionView),
+      items,
       next_cursor:
         rows.length > query.limit && last
           ? encodeCursor({ o: 'id', k: last.id, id: last.id })
@@ -143,7 +106,7 @@ export class WebhooksService {
   }
 
   async get(id: number) {
-    return subscriptionView(await this.require(id));
+    return this.require(id);
   }
 
   async update(id: number, body: PatchBody) {
@@ -168,7 +131,7 @@ export class WebhooksService {
     if (s === undefined) {
       throw new DomainError('not_found', 'Webhook subscription not found');
     }
-    return subscriptionView(s);
+    return s;
   }
 
   async remove(id: number): Promise<void> {
@@ -189,7 +152,7 @@ export class WebhooksService {
     if (s === undefined) {
       throw new DomainError('not_found', 'Webhook subscription not found');
     }
-    return { ...subscriptionView(s), secret };
+    return { subscription: s, secret };
   }
 
   async ping(id: number): Promise<{ queued: number }> {
@@ -230,7 +193,7 @@ export class WebhooksService {
     const items = rows.slice(0, q.limit);
     const last = items[items.length - 1];
     return {
-      items: items.map(deliveryView),
+      items,
       next_cursor:
         rows.length > q.limit && last
           ? encodeCursor({ o: 'id_desc', k: last.id, id: last.id })
