@@ -90,7 +90,8 @@ export interface MailBenchOptions {
   /**
    * Which phases to run (default: all; they run in the order at50, sustained, registration,
    * maildev, backlog). `maildev`: MailDev alone fed by one pooled SMTP client, as many mails
-   * as the backlog — the ceiling the backlog's drain rate is compared with.
+   * as the backlog, before and after the backlog — the ceiling its drain rate is compared
+   * with; with `sustained`, also a paced phase at 70% of that ceiling.
    */
   phases?: Array<'sustained' | 'at50' | 'registration' | 'maildev' | 'backlog'>;
   sustainedRate?: number;
@@ -617,8 +618,17 @@ export async function runMailBench(opts: MailBenchOptions = {}): Promise<MailBen
         api?.stop();
       }
     }
+    const smtpPool = Number(settings.SMTP_POOL_SIZE ?? 16);
     if (phases.has('maildev')) {
-      record(await maildevAlone(m, backlogRows, Number(settings.SMTP_POOL_SIZE ?? 16), env));
+      const alone = await maildevAlone(m, 'maildev-alone', backlogRows, smtpPool, env);
+      record(alone);
+      if (phases.has('sustained') && alone.ok && alone.achievedPerSecond > 0) {
+        // The offered rate may exceed what MailDev alone accepts on this machine; then the
+        // p99 above measures a queue. The same phase at 70% of that ceiling shows the
+        // pipeline's own latency below it.
+        const rate = Math.max(1, Math.round(alone.achievedPerSecond * 0.7));
+        record(await paced(m, 'sustained-70%-of-maildev', 's70', rate, seconds, 1, insertRow));
+      }
     }
     if (phases.has('backlog')) {
       // 10,000 rows committed at once while the worker idles: the relay is woken by the
@@ -662,6 +672,10 @@ export async function runMailBench(opts: MailBenchOptions = {}): Promise<MailBen
           start,
         ),
       );
+      if (phases.has('maildev')) {
+        // MailDev alone once more: the backlog is read against both, the machine drifts.
+        record(await maildevAlone(m, 'maildev-alone-after', backlogRows, smtpPool, env));
+      }
     }
   }
 
@@ -695,17 +709,28 @@ export function p5Summary(results: PhaseResult[], sustainedRate: number): string
   const byName = (n: string) => results.find((r) => r.phase === n);
   const lines: string[] = [];
   const backlog = byName('backlog');
-  const alone = byName('maildev-alone');
-  if (backlog && alone && alone.achievedPerSecond > 0) {
-    const ratio = backlog.achievedPerSecond / alone.achievedPerSecond;
+  const alones = ['maildev-alone', 'maildev-alone-after']
+    .map(byName)
+    .filter((r): r is PhaseResult => r !== undefined && r.ok && r.achievedPerSecond > 0);
+  const ceiling =
+    alones.length > 0 ? alones.reduce((n, r) => n + r.achievedPerSecond, 0) / alones.length : 0;
+  if (backlog && ceiling > 0) {
+    const ratio = backlog.achievedPerSecond / ceiling;
     lines.push(
-      `P5 backlog: ${backlog.achievedPerSecond}/s = ${Math.round(ratio * 100)}% of MailDev alone fed by one pooled SMTP client (${alone.achievedPerSecond}/s) — target ≥ 85%: ${ratio >= 0.85 ? 'met' : 'not met'}`,
+      `P5 backlog: ${backlog.achievedPerSecond}/s = ${Math.round(ratio * 100)}% of MailDev alone fed by one pooled SMTP client (${alones.map((r) => `${r.achievedPerSecond}/s`).join(' before, ')}${alones.length > 1 ? ' after' : ''}) — target ≥ 85%: ${ratio >= 0.85 ? 'met' : 'not met'}`,
     );
   }
   const sustained = byName('sustained');
   if (sustained) {
+    const queued = ceiling > 0 && ceiling < sustainedRate;
     lines.push(
-      `P5 sustained: ${sustained.achievedPerSecond}/s at ${sustainedRate}/s offered, p99 ${sustained.p99Ms} ms (p50 ${sustained.p50Ms}) — target p99 < 100 ms: ${sustained.p99Ms < 100 ? 'met' : 'not met'}`,
+      `P5 sustained: ${sustained.achievedPerSecond}/s at ${sustainedRate}/s offered, p99 ${sustained.p99Ms} ms (p50 ${sustained.p50Ms}) — target p99 < 100 ms: ${sustained.p99Ms < 100 ? 'met' : 'not met'}${queued ? ` (MailDev alone accepts ${Math.round(ceiling)}/s here: ${sustainedRate}/s offered queues behind it)` : ''}`,
+    );
+  }
+  const below = byName('sustained-70%-of-maildev');
+  if (below) {
+    lines.push(
+      `P5 at 70% of MailDev alone (${below.targetPerSecond}/s offered): ${below.achievedPerSecond}/s, p99 ${below.p99Ms} ms (p50 ${below.p50Ms}) — the pipeline's latency below the sink's ceiling`,
     );
   }
   const lost = results.reduce((n, r) => n + r.missing, 0);
@@ -723,6 +748,7 @@ export function p5Summary(results: PhaseResult[], sustainedRate: number): string
  */
 async function maildevAlone(
   md: MailDev,
+  phase: string,
   n: number,
   poolSize: number,
   env: Record<string, string>,
@@ -779,7 +805,7 @@ async function maildevAlone(
   const stored = await readStored(md.dir).catch(() => [] as Stored[]);
   return summarise(
     {
-      phase: 'maildev-alone',
+      phase,
       ...(error !== undefined ? { error } : {}),
       items: n,
       itemErrors,
