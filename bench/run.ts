@@ -331,10 +331,16 @@ for (const line of extra) {
 if (only.has('mail') && !values.quick) {
   try {
     const mailModule = './mail.js'; // written with the mail pipeline (issue 3)
-    const mail = (await import(mailModule)) as { runMailBench?: () => Promise<unknown> };
+    const mail = (await import(mailModule)) as {
+      runMailBench?: () => Promise<{ summary?: string[] }>;
+    };
     if (mail.runMailBench) {
       console.log('\nmail pipeline (P5):');
-      console.log(JSON.stringify(await mail.runMailBench(), null, 2));
+      const r = await mail.runMailBench();
+      console.log(JSON.stringify(r, null, 2));
+      for (const line of r.summary ?? []) {
+        console.log(line);
+      }
     }
   } catch (err) {
     console.error('mail bench failed:', err instanceof Error ? err.message : err);

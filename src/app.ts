@@ -26,6 +26,7 @@ import { TokenService } from './modules/auth/tokens.js';
 import { brokerCheck } from './modules/health/broker-check.js';
 import healthRoutes from './modules/health/health.routes.js';
 import usersRoutes from './modules/users/users.routes.js';
+import { watchOutboxCommits } from './modules/outbox/outbox.signal.js';
 import applicationsRoutes from './modules/projects/applications.routes.js';
 import { ApplicationsService } from './modules/projects/applications.service.js';
 import projectsRoutes from './modules/projects/projects.routes.js';
@@ -98,6 +99,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     createDatabase(config.databaseUrl, config.databasePoolSize, (err) =>
       app.log.warn({ err }, 'idle database client error'),
     );
+  // ADR 0014: relays hear of this process's outbox commits after each commit (in-process, and
+  // by NOTIFY for other processes; the embedded mode's relay is in this process).
+  const outboxWatch = watchOutboxCommits(database.pool, { notify: !config.embedded.database });
   // R13: close() stops accepting; requests already in flight finish before the pool closes.
   // One callback-style onRequest hook does both per-request jobs (in-flight tracking and the
   // request-id header): every hook and every promise is paid by every request (P9).
@@ -127,6 +131,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     while (inFlight.size > 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 10));
     }
+    outboxWatch.stop();
     if (!deps.database) {
       await database.close();
     }

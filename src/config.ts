@@ -74,7 +74,7 @@ export interface Config {
     batchSize: number;
   };
   outbox: {
-    /** Fallback poll of the relay besides LISTEN/NOTIFY. */
+    /** The relay's poll when idle (ADR 0014: 10 ms while busy; commits wake it early). */
     pollMs: number;
     batchSize: number;
     /** First delay before re-publishing a row whose publish failed; doubles per attempt. */

@@ -33,7 +33,7 @@ export interface WorkerOptions {
   onWebhookOutcome?: (o: EventOutcome<WebhookDeadReason> & { consumer: string }) => void;
   /**
    * Share a database handle (the embedded one, ADR 0015): kept open on close, and the relay
-   * is then woken by the caller (`relay.wake()`), not by a LISTEN connection of its own.
+   * then has no LISTEN connection of its own (the app's commits in this process wake it).
    */
   database?: Database;
 }

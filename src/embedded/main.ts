@@ -9,7 +9,6 @@ import { ConfigError, loadConfig, readEnv, type Config } from '../config.js';
 import { openEmbeddedDatabase } from '../db/embedded.js';
 import { redactUrl } from '../lib/redact.js';
 import { ensureKeyPair } from '../modules/auth/keys.js';
-import { OUTBOX_CHANNEL } from '../modules/outbox/outbox.relay.js';
 import { createLogger } from '../lib/logger.js';
 import { closeOnSignals } from '../lib/shutdown.js';
 import { startWorker } from '../worker.js';
@@ -86,8 +85,6 @@ async function main(): Promise<void> {
     await app.listen({ port: config.port, host: config.host });
     const worker = await startWorker(config, { log, database });
     parts.splice(parts.length - 1, 0, worker); // stop the worker after the API, before the database
-    // LISTEN works only through the instance itself: the outbox trigger's NOTIFY wakes the relay.
-    await database.lite.listen(OUTBOX_CHANNEL, () => worker.relay?.wake());
     console.log(banner(asked, `http://${config.host}:${config.port}`, worker.health.url));
     log.info({ ms: Math.round(performance.now() - started) }, 'ready');
   } catch (err) {

@@ -4,20 +4,41 @@
 // negative confirm, a missing confirm (timeout), an unroutable return or a broker outage
 // leaves the row pending with attempts + 1, last_error and an exponential next_attempt_at.
 //
-// Woken by LISTEN outbox_events (a trigger notifies at commit) and by a fallback poll. Several
-// relays may run at once: rows are claimed with FOR UPDATE SKIP LOCKED.
+// When to claim (ADR 0014; no trigger in the writers' transactions): a full batch claims again
+// at once; otherwise the relay waits adaptively — BUSY_POLL_MS while rows arrived within the
+// last BUSY_WINDOW_MS, then growing to `pollMs` when idle — and is woken early after a commit
+// of this process (outbox.signal.ts) or by `NOTIFY outbox_events` from another process's
+// writer (its LISTEN). Wake-ups only shorten a wait: a lost one costs one poll, so nothing
+// depends on them. Several relays may run at once: rows are claimed with FOR UPDATE SKIP LOCKED.
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Connection, Publisher } from 'rabbitmq-client';
 import { publisherMetrics } from '../../lib/metrics.js';
 import { outboxRepository, type FailedPublish, type PendingEvent } from './outbox.repository.js';
+import { OUTBOX_CHANNEL, onOutboxCommit } from './outbox.signal.js';
 
-export const OUTBOX_CHANNEL = 'outbox_events';
+export { OUTBOX_CHANNEL };
 const MAX_BACKOFF_MS = 60_000;
+/** Wait after a claim that did not fill a batch while rows keep arriving. */
+export const BUSY_POLL_MS = 10;
+/** How long after the last rows (or wake-up) the relay keeps polling at BUSY_POLL_MS. */
+export const BUSY_WINDOW_MS = 1000;
+
+/**
+ * Why the relay claimed: its start, a commit of this process, a NOTIFY, a broker (re)connect,
+ * its timer, the previous batch being full, or `wake()` called by its owner.
+ */
+export type WakeSource = 'start' | 'commit' | 'notify' | 'broker' | 'timer' | 'batch' | 'call';
+
+/** What the relay does, for tests and diagnostics (`observe`). */
+export type RelayEvent =
+  | { type: 'claim'; source: WakeSource; eventIds: string[] }
+  | { type: 'wait'; ms: number }
+  | { type: 'listening' };
 
 export interface RelayOptions {
   pool: pg.Pool;
-  /** A dedicated connection LISTENs on this URL (null: none; the owner calls wake()). */
+  /** A dedicated connection LISTENs on this URL for other processes' NOTIFY (null: none). */
   databaseUrl: string | null;
   rabbit: Connection;
   exchange: string;
@@ -45,12 +66,18 @@ export class OutboxRelay {
   /** message id → reply text of messages the broker returned as unroutable. */
   private readonly returned = new Map<string, string>();
   private running = false;
-  private wakeRequested = false;
-  private wakeUp: (() => void) | null = null;
+  /** A wake-up that arrived while no wait was in progress (the next wait ends at once). */
+  private pendingWake: WakeSource | null = null;
+  private wakeUp: ((source: WakeSource) => void) | null = null;
+  private claimSource: WakeSource = 'start';
+  /** When a claim last found rows or a commit was signalled (performance.now()). */
+  private lastActivity = -Infinity;
+  private readonly observers = new Set<(e: RelayEvent) => void>();
+  private stopCommitWatch: (() => void) | null = null;
   private loop: Promise<void> | null = null;
   private listener: pg.Client | null = null;
   private listenRetry: NodeJS.Timeout | null = null;
-  private readonly onConnection = () => this.wake();
+  private readonly onConnection = () => this.wake('broker');
 
   constructor(private readonly o: RelayOptions) {
     this.publisher = o.rabbit.createPublisher({
@@ -74,6 +101,7 @@ export class OutboxRelay {
     }
     this.running = true;
     this.o.rabbit.on('connection', this.onConnection);
+    this.stopCommitWatch = onOutboxCommit(() => this.wake('commit'));
     this.listen();
     this.loop = this.run();
   }
@@ -85,6 +113,8 @@ export class OutboxRelay {
     }
     this.running = false;
     this.o.rabbit.off('connection', this.onConnection);
+    this.stopCommitWatch?.();
+    this.stopCommitWatch = null;
     this.wake();
     if (this.listenRetry) {
       clearTimeout(this.listenRetry);
@@ -96,12 +126,40 @@ export class OutboxRelay {
     await listener?.end().catch(() => {});
   }
 
-  /** Called on NOTIFY and on reconnects; tests may call it too. */
-  wake(): void {
-    this.wakeRequested = true;
+  /** Ends the current wait: called on commits, NOTIFY and reconnects; owners may call it too. */
+  wake(source: WakeSource = 'call'): void {
+    if (source === 'commit' || source === 'notify') {
+      this.lastActivity = performance.now(); // rows were committed: poll briskly for a while
+    }
     const w = this.wakeUp;
     this.wakeUp = null;
-    w?.();
+    if (w) {
+      w(source);
+    } else {
+      this.pendingWake ??= source;
+    }
+  }
+
+  /** Calls `fn` on every claim and wait of this relay; returns the unsubscribe function. */
+  observe(fn: (e: RelayEvent) => void): () => void {
+    this.observers.add(fn);
+    return () => this.observers.delete(fn);
+  }
+
+  private report(e: RelayEvent): void {
+    for (const fn of this.observers) {
+      fn(e);
+    }
+  }
+
+  /** The wait after a claim that did not fill a batch: short while busy, `pollMs` when idle. */
+  private nextWaitMs(): number {
+    const quiet = performance.now() - this.lastActivity;
+    if (quiet < BUSY_WINDOW_MS) {
+      return Math.min(BUSY_POLL_MS, this.o.pollMs);
+    }
+    // Doubles from BUSY_POLL_MS as the quiet time grows past the window, up to pollMs.
+    return Math.round(Math.min(this.o.pollMs, Math.max(BUSY_POLL_MS, quiet - BUSY_WINDOW_MS)));
   }
 
   private listen(): void {
@@ -126,50 +184,64 @@ export class OutboxRelay {
     };
     client.on('error', retry);
     client.on('end', () => retry());
-    client.on('notification', () => this.wake());
+    client.on('notification', () => this.wake('notify'));
     client
       .connect()
       .then(() => client.query(`LISTEN ${OUTBOX_CHANNEL}`))
-      .then(() => this.wake()) // rows inserted while not listening
+      .then(() => {
+        this.report({ type: 'listening' });
+        this.wake('start'); // rows committed while not listening
+      })
       .catch(retry);
   }
 
-  private idle(ms: number): Promise<void> {
-    if (this.wakeRequested || !this.running) {
-      return Promise.resolve();
+  /** Waits `ms` or until woken; resolves with what ended the wait. */
+  private idle(ms: number): Promise<WakeSource> {
+    if (!this.running) {
+      return Promise.resolve('call');
     }
+    const pending = this.pendingWake;
+    if (pending !== null) {
+      this.pendingWake = null;
+      return Promise.resolve(pending);
+    }
+    this.report({ type: 'wait', ms });
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.wakeUp = null;
-        resolve();
+        resolve('timer');
       }, ms);
-      this.wakeUp = () => {
+      this.wakeUp = (source) => {
         clearTimeout(timer);
-        resolve();
+        resolve(source);
       };
     });
   }
 
   private async run(): Promise<void> {
+    let source: WakeSource = 'start';
     while (this.running) {
-      this.wakeRequested = false;
       if (!this.o.rabbit.ready) {
         // Broker down: do not burn attempts on every row; wait for the reconnect (or poll).
-        await this.idle(this.o.pollMs);
+        source = await this.idle(this.o.pollMs);
         continue;
       }
+      // The claim below sees every row committed so far: wake-ups until now are covered.
+      this.pendingWake = null;
+      this.claimSource = source;
       let handled = 0;
       try {
         handled = await this.runOnce();
       } catch (err) {
         this.o.log.warn({ err }, 'outbox relay: batch failed; will retry');
-        this.wakeRequested = false;
-        await this.idle(this.o.pollMs);
+        this.pendingWake = null;
+        source = await this.idle(this.o.pollMs);
         continue;
       }
-      if (handled < this.o.batchSize) {
-        await this.idle(this.o.pollMs);
+      if (handled > 0) {
+        this.lastActivity = performance.now();
       }
+      source = handled >= this.o.batchSize ? 'batch' : await this.idle(this.nextWaitMs());
     }
   }
 
@@ -180,6 +252,11 @@ export class OutboxRelay {
     try {
       // One round trip to open the transaction and claim, one to mark and commit.
       const rows = await outboxRepository.beginAndClaimDue(client, this.o.batchSize);
+      this.report({
+        type: 'claim',
+        source: this.claimSource,
+        eventIds: rows.map((r) => r.eventId),
+      });
       if (rows.length === 0) {
         await client.query('COMMIT');
         return 0;
