@@ -17,7 +17,14 @@ const upAndOut = { group: ['../../*'], message: 'Import other web/src folders th
 //   module here (docs/architecture.md).
 const FEATURES = ['auth', 'events', 'health', 'mail', 'outbox', 'projects', 'users', 'webhooks'];
 const FEATURE_PUBLIC = {
-  auth: ['auth.service', 'auth.schemas', 'passwords', 'tokens', 'sessions.repository'],
+  auth: [
+    'auth.errors',
+    'auth.service',
+    'auth.schemas',
+    'passwords',
+    'tokens',
+    'sessions.repository',
+  ],
   events: ['consumer', 'routes', 'topology'],
   health: [],
   mail: [],

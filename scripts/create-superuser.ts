@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     console.log(said);
   } catch (err) {
     if (err instanceof DomainError) {
-      const detail = err.extra.errors?.map((e) => e.msg).join('; ') ?? err.message;
+      const detail = err.message;
       console.error(`Refused: ${detail}`);
       process.exitCode = 1;
       return;

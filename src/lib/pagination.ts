@@ -4,7 +4,7 @@
 // The cursor is opaque to clients: base64url of JSON { o: order, k: sort key, id }.
 import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { Type, type TSchema } from 'typebox';
-import { validationError } from './errors.js';
+import { DomainError } from './errors.js';
 
 export const DEFAULT_PAGE_LIMIT = 20;
 export const MAX_PAGE_LIMIT = 100;
@@ -24,8 +24,8 @@ export function encodeCursor(data: CursorData): string {
   return Buffer.from(JSON.stringify(data), 'utf8').toString('base64url');
 }
 
-function badCursor(msg: string) {
-  return validationError([{ loc: ['query', 'cursor'], msg, type: 'value_error.cursor' }]);
+function badCursor(reason: 'malformed' | 'other_order') {
+  return new DomainError('invalid_cursor', { reason });
 }
 
 /**
@@ -40,7 +40,7 @@ export function decodeCursor(raw: string, order: string): CursorData {
     }
     parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
   } catch {
-    throw badCursor('Cursor is not valid');
+    throw badCursor('malformed');
   }
   const c = parsed as Partial<CursorData> | null;
   if (
@@ -52,10 +52,10 @@ export function decodeCursor(raw: string, order: string): CursorData {
     typeof c.id !== 'number' ||
     !Number.isSafeInteger(c.id)
   ) {
-    throw badCursor('Cursor is not valid');
+    throw badCursor('malformed');
   }
   if (c.o !== order) {
-    throw badCursor('Cursor was made for another order_by; start again without a cursor');
+    throw badCursor('other_order');
   }
   return { o: c.o, k: c.k, id: c.id };
 }
@@ -108,7 +108,7 @@ function isRealTimestamp(text: string): boolean {
 function checkCursorFits(sort: KeysetSort, cursor: CursorData): void {
   const idMax = sort.idType === 'bigint' ? Number.MAX_SAFE_INTEGER : INT4_MAX;
   if (!Number.isSafeInteger(cursor.id) || cursor.id < 0 || cursor.id > idMax) {
-    throw badCursor('Cursor is not valid');
+    throw badCursor('malformed');
   }
   const k = cursor.k;
   switch (sort.keyType) {
@@ -117,7 +117,7 @@ function checkCursorFits(sort: KeysetSort, cursor: CursorData): void {
       return;
     case 'timestamptz':
       if (typeof k !== 'string' || !isRealTimestamp(k)) {
-        throw badCursor('Cursor is not valid');
+        throw badCursor('malformed');
       }
       return;
     case 'integer':
@@ -125,7 +125,7 @@ function checkCursorFits(sort: KeysetSort, cursor: CursorData): void {
       const n = typeof k === 'number' ? k : /^-?(0|[1-9]\d*)$/.test(k) ? Number(k) : NaN;
       const max = sort.keyType === 'integer' ? INT4_MAX : Number.MAX_SAFE_INTEGER;
       if (!Number.isSafeInteger(n) || Math.abs(n) > max) {
-        throw badCursor('Cursor is not valid');
+        throw badCursor('malformed');
       }
       return;
     }

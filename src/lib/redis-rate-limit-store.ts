@@ -22,11 +22,7 @@ export interface RedisStoreOptions {
 const COMMAND_TIMEOUT_MS = 1000;
 
 function unavailable(): DomainError {
-  return new DomainError(
-    'service_unavailable',
-    'Service temporarily unavailable. Try again later.',
-    { retryAfterSeconds: 5 },
-  );
+  return new DomainError('limits_unavailable');
 }
 
 interface Loaded {

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError } from '../lib/errors.js';
+import { DomainError, type ErrorCode } from '../lib/errors.js';
+import { throwing } from '../lib/schemas.js';
 import type { AuthService } from '../modules/auth/auth.service.js';
 import type { UserRow } from '../modules/users/users.table.js';
 
@@ -25,6 +26,14 @@ export function bearerToken(request: FastifyRequest): string {
 
 export type Guard = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
+/** What a bearer-token guard can answer (documented on every route that uses one). */
+export const SIGNED_IN_ERRORS = [
+  'not_authenticated',
+  'invalid_token',
+  'expected_access_token',
+  'user_inactive',
+] as const satisfies readonly ErrorCode[];
+
 export interface AuthGuards {
   /** 401 without a valid access token; 403 "User inactive" for archived users. */
   requireUser: Guard;
@@ -36,22 +45,25 @@ export interface AuthGuards {
 
 /** preHandler guards for routes: `{ preHandler: guards.requireUser }`; then `request.user!`. */
 export function authGuards(auth: AuthService): AuthGuards {
-  const requireUser: Guard = async (request) => {
+  const requireUser: Guard = throwing(async (request) => {
     request.user = await auth.authenticate(bearerToken(request));
-  };
+  }, SIGNED_IN_ERRORS);
   return {
     requireUser,
-    requireSuperuser: async (request, reply) => {
-      await requireUser(request, reply);
-      if (request.user?.isSuperuser !== true) {
-        throw new DomainError('forbidden', 'Superuser privileges required');
-      }
-    },
-    optionalUser: async (request, reply) => {
+    requireSuperuser: throwing(
+      async (request, reply) => {
+        await requireUser(request, reply);
+        if (request.user?.isSuperuser !== true) {
+          throw new DomainError('superuser_required');
+        }
+      },
+      [...SIGNED_IN_ERRORS, 'superuser_required'],
+    ),
+    optionalUser: throwing(async (request, reply) => {
       if (request.headers.authorization !== undefined) {
         await requireUser(request, reply);
       }
-    },
+    }, SIGNED_IN_ERRORS),
   };
 }
 

@@ -2,60 +2,14 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { STATUS_CODES } from 'node:http';
 import { isDatabaseUnavailable } from '../db/client.js';
-import { DomainError, type ErrorCode, type FieldError } from '../lib/errors.js';
+import { DomainError, ERROR_HTTP, type FieldError, type HttpAnswer } from '../lib/errors.js';
 import { httpForSqlState } from '../lib/sqlstate.js';
+import { documentGenericErrors } from '../lib/schemas.js';
 
-// The one boundary between domain errors and HTTP (style rule 5). The body always has the
-// FastAPI shape { detail, errors? }; a 5xx never reveals SQL, stacks or driver messages (S13).
-
-interface HttpError {
-  status: number;
-  detail: string;
-}
-
-export function httpErrorFor(err: DomainError): HttpError {
-  const code: ErrorCode = err.code;
-  switch (code) {
-    case 'validation':
-      return { status: 422, detail: 'Request data is not correct' };
-    case 'username_taken':
-      return { status: 400, detail: 'Username already exists' };
-    case 'email_taken':
-      return { status: 400, detail: 'Email already exists' };
-    case 'passwords_mismatch':
-      return { status: 400, detail: 'Passwords do not match' };
-    case 'invalid_credentials':
-      return { status: 401, detail: 'Invalid username or password' };
-    case 'user_inactive':
-      return { status: 403, detail: 'User inactive' };
-    case 'not_authenticated':
-      return { status: 401, detail: 'Not authenticated' };
-    case 'invalid_token':
-      return { status: 401, detail: 'Invalid token error.' };
-    case 'expected_refresh_token':
-      return { status: 401, detail: 'Invalid token type. Expected refresh token.' };
-    case 'expected_access_token':
-      return { status: 401, detail: 'Invalid token type. Expected access' };
-    case 'rate_limited':
-      return { status: 429, detail: err.message };
-    case 'forbidden':
-      return { status: 403, detail: err.message === code ? 'Forbidden' : err.message };
-    case 'not_found':
-      return { status: 404, detail: err.message === code ? 'Not found' : err.message };
-    case 'conflict':
-      return { status: 409, detail: err.message };
-    case 'invalid_account_token':
-      return { status: 400, detail: 'Invalid or expired token' };
-    case 'service_unavailable':
-      return { status: 503, detail: err.message === code ? 'Service unavailable' : err.message };
-    case 'login_bad_credentials':
-      return { status: 400, detail: 'LOGIN_BAD_CREDENTIALS' };
-    case 'session_expired':
-      return { status: 401, detail: 'Session expired' };
-    case 'link_already_used':
-      return { status: 400, detail: 'LINK_ALREADY_USED' };
-  }
-}
+// The one boundary between domain errors and HTTP (style rule 5): status, `detail` and `loc`
+// of every code come from ERROR_HTTP (src/lib/errors.ts), framework errors included. The body
+// always has the FastAPI shape { detail, errors? }; a 5xx never reveals SQL, stacks or driver
+// messages (S13).
 
 const AJV_TYPES: Record<string, string> = {
   required: 'missing',
@@ -105,37 +59,50 @@ function send(reply: FastifyReply, status: number, body: Record<string, unknown>
   return reply.status(status).send(body);
 }
 
+function answer(reply: FastifyReply, a: HttpAnswer) {
+  if (a.retryAfterSeconds !== undefined) {
+    reply.header('Retry-After', String(a.retryAfterSeconds));
+  }
+  return send(
+    reply,
+    a.status,
+    a.errors ? { detail: a.detail, errors: a.errors } : { detail: a.detail },
+  );
+}
+
 async function errorsPlugin(app: FastifyInstance) {
+  // Every route's document lists the statuses any route of its kind can answer (issue 14):
+  // 422 (its params, query or body refused), 413/415 where it takes a body, 503 (the database
+  // or the limits store down), and what its guards answer (401/403, 429); the operation's own
+  // codes are added by the route (errorResponses). Registered before swagger reads the routes.
+  app.addHook('onRoute', (route) => documentGenericErrors(route));
+
   app.setErrorHandler((error: FastifyError | DomainError, request: FastifyRequest, reply) => {
     if (error instanceof DomainError) {
-      const { status, detail } = httpErrorFor(error);
-      if (error.extra.retryAfterSeconds !== undefined) {
-        reply.header('Retry-After', String(error.extra.retryAfterSeconds));
-      }
-      const body: Record<string, unknown> = { detail };
-      if (error.extra.errors) {
-        body.errors = error.extra.errors;
-      }
-      return send(reply, status, body);
+      return answer(reply, error.http);
     }
     if (error.validation) {
-      return send(reply, 422, {
-        detail: 'Request data is not correct',
-        errors: toFieldErrors(error.validationContext ?? 'body', error.validation),
-      });
+      return answer(
+        reply,
+        ERROR_HTTP.validation({
+          errors: toFieldErrors(error.validationContext ?? 'body', error.validation),
+        }),
+      );
     }
     switch (error.code) {
       case 'FST_ERR_CTP_INVALID_JSON_BODY':
       case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-        return send(reply, 422, {
-          detail: 'Request data is not correct',
-          errors: [{ loc: ['body'], msg: 'JSON decode error', type: 'json_invalid' }],
-        });
+        return answer(
+          reply,
+          ERROR_HTTP.validation({
+            errors: [{ loc: ['body'], msg: 'JSON decode error', type: 'json_invalid' }],
+          }),
+        );
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return send(reply, 413, { detail: 'Request body is too large' });
+        return answer(reply, ERROR_HTTP.body_too_large(undefined));
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-        return send(reply, 415, { detail: 'Unsupported media type' });
+        return answer(reply, ERROR_HTTP.unsupported_media_type(undefined));
       default:
         break;
     }
@@ -148,8 +115,7 @@ async function errorsPlugin(app: FastifyInstance) {
     }
     if (isDatabaseUnavailable(error)) {
       request.log.error({ err: error }, 'database unavailable');
-      reply.header('Retry-After', '5');
-      return send(reply, 503, { detail: 'Service temporarily unavailable' });
+      return answer(reply, ERROR_HTTP.database_unavailable(undefined));
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {

@@ -15,7 +15,7 @@ import type {
 import { errorCodes } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AnySchema } from 'ajv';
-import { validationError } from '../lib/errors.js';
+import { ERROR_HTTP, validationError } from '../lib/errors.js';
 import {
   UndecodableValue,
   compileValidator,
@@ -69,11 +69,10 @@ function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoException, s
 function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
   // FST_ERR_BAD_URL (bad percent-encoding), FST_ERR_MAX_PARAM_LENGTH, FST_ERR_ASYNC_CONSTRAINT:
   // the default bodies repeat the URL; ours never do.
-  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
-    return reply.status(414).send({ detail: 'A path segment is too long' });
-  }
-  if (error.code === 'FST_ERR_BAD_URL') {
-    return reply.status(400).send({ detail: 'The URL is not correctly encoded' });
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH' || error.code === 'FST_ERR_BAD_URL') {
+    const { status, detail } =
+      ERROR_HTTP[error.code === 'FST_ERR_BAD_URL' ? 'bad_url' : 'param_too_long'](undefined);
+    return reply.status(status).send({ detail });
   }
   return reply.status(400).send({ detail: 'Bad request' });
 }

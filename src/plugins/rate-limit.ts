@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../lib/errors.js';
+import { throwing } from '../lib/schemas.js';
 import type { RateLimitStore } from '../lib/rate-limiter.js';
 
 export type RateLimitGuard = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
@@ -15,15 +16,15 @@ export function rateLimitGuard(
   windowSeconds: number,
   enabled: boolean,
 ): RateLimitGuard {
-  return async (request) => {
+  const guard: RateLimitGuard = async (request) => {
     if (!enabled) {
       return;
     }
     const d = await store.hit(`${name}:${request.ip}`, limit, windowSeconds);
     if (!d.allowed) {
-      throw new DomainError('rate_limited', 'Too many requests. Try again later.', {
-        retryAfterSeconds: d.retryAfterSeconds,
-      });
+      throw new DomainError('rate_limited', { retryAfterSeconds: d.retryAfterSeconds });
     }
   };
+  // Documented whether or not limits are on: the document does not depend on configuration.
+  return throwing(guard, ['rate_limited', 'limits_unavailable']);
 }

@@ -14,8 +14,19 @@ export interface FuzzOptions {
   tokens: { user: string; admin: string; refresh: string };
   /** Ids that exist, so that some requests go past the 404 (projects, users, applications). */
   ids: number[];
-  /** Called for every exchange (debugging a run: `FUZZ_VERBOSE=1 npm run fuzz`). */
-  onExchange?: (request: string, status: number) => void;
+  /**
+   * Called for every exchange (debugging a run: `FUZZ_VERBOSE=1 npm run fuzz`; the documented
+   * statuses test compares each answer with the operation's document).
+   */
+  onExchange?: (request: string, status: number, exchange: Exchange) => void;
+}
+
+export interface Exchange {
+  /** The operation as the document names it: `GET /api/v1/projects/{id}`. */
+  operation: string;
+  /** The method sent (a mutant may send another one than the operation's). */
+  method: string;
+  body: string;
 }
 
 export interface Finding {
@@ -573,7 +584,7 @@ async function send(o: FuzzOptions, op: Operation, m: Mutant, result: FuzzResult
     return;
   }
   result.byStatus[status] = (result.byStatus[status] ?? 0) + 1;
-  o.onExchange?.(label, status);
+  o.onExchange?.(label, status, { operation: `${op.method} ${op.path}`, method, body: text });
   const problem = check(status, text, type);
   if (problem) {
     result.findings.push({ request: label, status, problem, body: text.slice(0, 300) });

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { errors } from '../../lib/schemas.js';
+import { errorResponses } from '../../lib/schemas.js';
+import { AUTH_ERRORS } from './auth.errors.js';
 import { bearerToken } from '../../plugins/auth.js';
 import type { AuthService } from './auth.service.js';
 import { Jwks, LoginForm, TokenPairSchema } from './auth.schemas.js';
@@ -30,7 +31,7 @@ const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, { auth, to
           '`password`. Throttled per account and per client address (429 with Retry-After).',
         consumes: ['application/x-www-form-urlencoded'],
         body: LoginForm,
-        response: { 200: TokenPairSchema, ...errors(401, 403, 415, 422, 429) },
+        response: { 200: TokenPairSchema, ...errorResponses(AUTH_ERRORS.login) },
       },
     },
     async (request) => auth.login(request.body.username, request.body.password, request.ip),
@@ -47,7 +48,7 @@ const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, { auth, to
           'token works once; the response carries its successor. Reusing a spent token ' +
           'revokes every token of that login.',
         ...bearerRefresh,
-        response: { 200: TokenPairSchema, ...errors(401, 403) },
+        response: { 200: TokenPairSchema, ...errorResponses(AUTH_ERRORS.refresh) },
       },
     },
     async (request) => auth.refresh(bearerToken(request)),
@@ -60,7 +61,7 @@ const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, { auth, to
         tags: ['auth'],
         summary: 'Sign out: revoke the refresh token and its whole family',
         ...bearerRefresh,
-        response: { 204: Type.Null(), ...errors(401) },
+        response: { 204: Type.Null(), ...errorResponses(AUTH_ERRORS.logout) },
       },
     },
     async (request, reply) => {

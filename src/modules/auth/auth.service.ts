@@ -59,9 +59,7 @@ export class AuthService implements SessionStarter {
     ]);
     for (const d of [byIp, byAccount]) {
       if (!d.allowed) {
-        throw new DomainError('rate_limited', 'Too many login attempts. Try again later.', {
-          retryAfterSeconds: d.retryAfterSeconds,
-        });
+        throw new DomainError('login_throttled', { retryAfterSeconds: d.retryAfterSeconds });
       }
     }
   }

@@ -4,7 +4,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { decodeJwt } from 'jose';
 import { Type } from 'typebox';
 import { DomainError } from '../../lib/errors.js';
-import { errors } from '../../lib/schemas.js';
+import { errorResponses, throwing } from '../../lib/schemas.js';
+import { AUTH_ERRORS } from './auth.errors.js';
 import type { AuthService, TokenPair } from './auth.service.js';
 
 // Browser sessions (issue 8, S17, ADR 0007), after the IETF's "OAuth 2.0 for Browser-Based
@@ -64,15 +65,18 @@ const browserSessionRoutes: FastifyPluginAsync<BrowserSessionOptions> = async (a
    * A custom header cannot be sent cross-site without a CORS preflight, which only the
    * allow-listed origins pass; a present Origin must be one of them as well.
    */
-  const csrfCheck = async (request: FastifyRequest) => {
-    const origin = request.headers.origin;
-    if (
-      request.headers[CSRF_HEADER] !== '1' ||
-      (origin !== undefined && !allowedOrigins.has(origin))
-    ) {
-      throw new DomainError('forbidden', 'CSRF check failed');
-    }
-  };
+  const csrfCheck = throwing(
+    async (request: FastifyRequest) => {
+      const origin = request.headers.origin;
+      if (
+        request.headers[CSRF_HEADER] !== '1' ||
+        (origin !== undefined && !allowedOrigins.has(origin))
+      ) {
+        throw new DomainError('csrf_failed');
+      }
+    },
+    ['csrf_failed'],
+  );
 
   const clear = (reply: FastifyReply) => reply.clearCookie(REFRESH_COOKIE, cookieBase);
 
@@ -101,7 +105,7 @@ const browserSessionRoutes: FastifyPluginAsync<BrowserSessionOptions> = async (a
           '(HttpOnly, SameSite=Strict, Path=/api/v1/auth/browser). Throttled as v1 login.',
         headers: csrfHeaderDoc,
         body: BrowserLoginBody,
-        response: { 200: AccessTokenSchema, ...errors(400, 403, 415, 422, 429) },
+        response: { 200: AccessTokenSchema, ...errorResponses(AUTH_ERRORS.browserLogin) },
       },
       onRequest: csrfCheck,
     },
@@ -129,7 +133,7 @@ const browserSessionRoutes: FastifyPluginAsync<BrowserSessionOptions> = async (a
           'value works once; reusing a spent one revokes the whole login (as v1 refresh). ' +
           '401 "Session expired" and 403 "User inactive" clear the cookie.',
         headers: csrfHeaderDoc,
-        response: { 200: AccessTokenSchema, ...errors(401, 403) },
+        response: { 200: AccessTokenSchema, ...errorResponses(AUTH_ERRORS.browserRefresh) },
       },
       onRequest: csrfCheck,
     },
@@ -161,7 +165,7 @@ const browserSessionRoutes: FastifyPluginAsync<BrowserSessionOptions> = async (a
         summary: 'Sign out of the browser session: revoke its login, clear the cookie',
         description: 'No body; needs `X-CSRF-Protection: 1`. 204 even without a cookie.',
         headers: csrfHeaderDoc,
-        response: { 204: Type.Null(), ...errors(403) },
+        response: { 204: Type.Null(), ...errorResponses(AUTH_ERRORS.browserLogout) },
       },
       onRequest: csrfCheck,
     },

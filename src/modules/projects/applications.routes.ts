@@ -1,9 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { mapPage } from '../../lib/pagination.js';
-import { errors, signedIn } from '../../lib/schemas.js';
+import { errorResponses, signedIn } from '../../lib/schemas.js';
 import { currentUser, type AuthGuards } from '../../plugins/auth.js';
 import type { ApplicationsService } from './applications.service.js';
+import { APPLICATION_ERRORS } from './projects.errors.js';
 import {
   Application,
   ApplicationListQuery,
@@ -41,7 +42,7 @@ const applicationsRoutes: FastifyPluginAsync<ApplicationsRoutesOptions> = async 
         security,
         params: IdParams,
         body: ApplyBody,
-        response: { 201: Application, ...errors(401, 403, 404, 409, 413, 415, 422) },
+        response: { 201: Application, ...errorResponses(APPLICATION_ERRORS.apply) },
       },
       preHandler: guards.requireUser,
     },
@@ -64,7 +65,7 @@ const applicationsRoutes: FastifyPluginAsync<ApplicationsRoutesOptions> = async 
         security,
         params: IdParams,
         querystring: ApplicationListQuery,
-        response: { 200: ApplicationPage, ...errors(401, 403, 404, 422) },
+        response: { 200: ApplicationPage, ...errorResponses(APPLICATION_ERRORS.listForProject) },
       },
       preHandler: guards.requireUser,
     },
@@ -88,7 +89,7 @@ const applicationsRoutes: FastifyPluginAsync<ApplicationsRoutesOptions> = async 
         security,
         params: IdParams,
         body: DecisionBody,
-        response: { 200: Application, ...errors(401, 403, 404, 409, 413, 415, 422) },
+        response: { 200: Application, ...errorResponses(APPLICATION_ERRORS.decide) },
       },
       preHandler: guards.requireUser,
     },
@@ -106,7 +107,7 @@ const applicationsRoutes: FastifyPluginAsync<ApplicationsRoutesOptions> = async 
         summary: 'Withdraw my pending application',
         security,
         params: IdParams,
-        response: { 200: Application, ...errors(401, 403, 404, 409, 422) },
+        response: { 200: Application, ...errorResponses(APPLICATION_ERRORS.withdraw) },
       },
       preHandler: guards.requireUser,
     },
@@ -123,7 +124,7 @@ const applicationsRoutes: FastifyPluginAsync<ApplicationsRoutesOptions> = async 
         description: 'Newest first; filter with `status`.',
         security,
         querystring: ApplicationListQuery,
-        response: { 200: ApplicationPage, ...errors(401, 403, 422) },
+        response: { 200: ApplicationPage, ...errorResponses(APPLICATION_ERRORS.mine) },
       },
       preHandler: guards.requireUser,
     },

@@ -14,7 +14,7 @@ import type { ApplicationRow } from './projects.table.js';
 
 const APPLICATIONS_ORDER = '-id';
 
-const applicationNotFound = () => new DomainError('not_found', 'Application not found');
+const applicationNotFound = () => new DomainError('application_not_found');
 
 export class ApplicationsService {
   constructor(private readonly db: Db) {}
@@ -30,23 +30,20 @@ export class ApplicationsService {
         // FOR SHARE: a concurrent status change waits for this application (and vice versa).
         const { project, role } = await loadVisibleProject(tx, user, projectId, 'share');
         if (user.emailVerifiedAt === null) {
-          throw new DomainError('forbidden', 'Verify your e-mail address before applying');
+          throw new DomainError('email_unverified');
         }
         if (!project.isActive) {
-          throw new DomainError('conflict', 'Project is archived');
+          throw new DomainError('apply_project_archived');
         }
         if (project.status !== 'recruiting') {
-          throw new DomainError('conflict', `Project is not recruiting: it is ${project.status}`);
+          throw new DomainError('project_not_recruiting', { status: project.status });
         }
         if (role !== undefined) {
-          throw new DomainError(
-            'conflict',
-            `You are already a member of this project (as ${role})`,
-          );
+          throw new DomainError('applicant_is_member', { role });
         }
         const slots = body.role === 'developer' ? project.developerSlots : project.testerSlots;
         if (slots === 0) {
-          throw new DomainError('conflict', `This project has no ${body.role} places`);
+          throw new DomainError('no_places_for_role', { role: body.role });
         }
         const application = await applicationsRepository.insert(tx, {
           projectId,
@@ -97,10 +94,7 @@ export class ApplicationsService {
       });
     } catch (err) {
       if (uniqueViolation(err) === 'uq_applications_project_id_applicant_id_pending') {
-        throw new DomainError(
-          'conflict',
-          'You already have a pending application for this project',
-        );
+        throw new DomainError('application_pending');
       }
       throw err;
     }
@@ -114,10 +108,7 @@ export class ApplicationsService {
   ): Promise<Page<ApplicationView>> {
     const { project, role } = await loadVisibleProject(this.db, actor, projectId);
     if (!canManage(actor, project, role)) {
-      throw new DomainError(
-        'forbidden',
-        "Only the project's mentors and superusers can see its applications",
-      );
+      throw new DomainError('applications_view_forbidden');
     }
     return this.page({ projectId }, query);
   }
@@ -162,10 +153,7 @@ export class ApplicationsService {
       const role = (await projectsRepository.membership(tx, project.id, actor.id))?.role;
       if (!canManage(actor, project, role)) {
         if (application.applicantId === actor.id) {
-          throw new DomainError(
-            'forbidden',
-            "Only the project's mentors and superusers can decide applications",
-          );
+          throw new DomainError('decide_forbidden');
         }
         throw applicationNotFound();
       }
@@ -178,32 +166,23 @@ export class ApplicationsService {
       const messages: OutboxMessage[] = [];
       if (body.status === 'accepted') {
         if (!project.isActive) {
-          throw new DomainError('conflict', 'Project is archived; restore it first');
+          throw new DomainError('project_archived');
         }
         if (!JOINABLE_STATUSES.includes(project.status)) {
-          throw new DomainError(
-            'conflict',
-            `Project is ${project.status}; applicants can join only while it is recruiting or active`,
-          );
+          throw new DomainError('project_not_joinable', { status: project.status });
         }
         if (!applicant.isActive) {
-          throw new DomainError('conflict', "The applicant's account is archived");
+          throw new DomainError('applicant_archived');
         }
         const existing = await projectsRepository.membership(tx, project.id, applicant.id);
         if (existing !== undefined) {
-          throw new DomainError(
-            'conflict',
-            `The applicant is already a member of this project (as ${existing.role})`,
-          );
+          throw new DomainError('applicant_already_member', { role: existing.role });
         }
         const slots =
           application.role === 'developer' ? project.developerSlots : project.testerSlots;
         const taken = await projectsRepository.countMembers(tx, project.id, application.role);
         if (taken >= slots) {
-          throw new DomainError(
-            'conflict',
-            `No ${application.role} place left on this project: ${taken} of ${slots} taken`,
-          );
+          throw new DomainError('no_place_left', { role: application.role, taken, slots });
         }
         const member = await projectsRepository.insertMember(tx, {
           projectId: project.id,
@@ -282,7 +261,7 @@ export class ApplicationsService {
       const project = await projectsRepository.findById(this.db, found.projectId);
       const role = (await projectsRepository.membership(this.db, found.projectId, actor.id))?.role;
       if (project !== undefined && canManage(actor, project, role)) {
-        throw new DomainError('forbidden', 'Only the applicant can withdraw an application');
+        throw new DomainError('withdraw_forbidden');
       }
       throw applicationNotFound();
     }

@@ -28,19 +28,11 @@ export const PUBLIC_STATUSES: readonly ProjectStatus[] = ['recruiting', 'active'
 /** Statuses in which an accepted applicant may still join (places are filled while running). */
 export const JOINABLE_STATUSES: readonly ProjectStatus[] = ['recruiting', 'active'];
 
-function allowedText(allowed: readonly string[]): string {
-  return allowed.length === 0 ? 'none' : allowed.join(', ');
-}
-
 /** Throws 409 naming the current state unless `from → to` is in the project table. */
 export function assertProjectTransition(from: ProjectStatus, to: ProjectStatus): void {
   const allowed = PROJECT_TRANSITIONS[from];
   if (!allowed.includes(to)) {
-    throw new DomainError(
-      'conflict',
-      `Project status cannot change from ${from} to ${to}: the project is ${from} ` +
-        `(allowed next: ${allowedText(allowed)})`,
-    );
+    throw new DomainError('project_transition', { from, to, allowed });
   }
 }
 
@@ -48,11 +40,7 @@ export function assertProjectTransition(from: ProjectStatus, to: ProjectStatus):
 export function assertApplicationTransition(from: ApplicationStatus, to: ApplicationStatus): void {
   const allowed = APPLICATION_TRANSITIONS[from];
   if (!allowed.includes(to)) {
-    throw new DomainError(
-      'conflict',
-      `Application cannot become ${to}: it is already ${from}; only a pending application ` +
-        'can be decided or withdrawn',
-    );
+    throw new DomainError('application_transition', { from, to });
   }
 }
 

@@ -16,10 +16,15 @@ import {
   type ProjectRow,
 } from './projects.table.js';
 
+// The code names the operation's refusal; the detail (the boundary's sentence) names the state.
 const conflict = (fn: () => void, detail: RegExp) =>
   assert.throws(
     fn,
-    (e: unknown) => e instanceof DomainError && e.code === 'conflict' && detail.test(e.message),
+    (e: unknown) =>
+      e instanceof DomainError &&
+      (e.code === 'project_transition' || e.code === 'application_transition') &&
+      e.http.status === 409 &&
+      detail.test(e.http.detail),
   );
 
 describe('project transitions', () => {

@@ -2,8 +2,9 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { mapPage } from '../../lib/pagination.js';
-import { errors, signedIn } from '../../lib/schemas.js';
+import { errorResponses, signedIn } from '../../lib/schemas.js';
 import { currentUser, type AuthGuards } from '../../plugins/auth.js';
+import { PROJECT_ERRORS } from './projects.errors.js';
 import type { ProjectsService } from './projects.service.js';
 import {
   AppointBody,
@@ -48,7 +49,7 @@ const projectsRoutes: FastifyPluginAsync<ProjectsRoutesOptions> = async (
           'signed-in users also the projects they belong to (mentors: their drafts); ' +
           'superusers see every project, and archived ones with `archived=true`.',
         querystring: ProjectListQuery,
-        response: { 200: ProjectPage, ...errors(401, 403, 422) },
+        response: { 200: ProjectPage, ...errorResponses(PROJECT_ERRORS.list) },
       },
       preHandler: guards.optionalUser,
     },
@@ -65,7 +66,7 @@ const projectsRoutes: FastifyPluginAsync<ProjectsRoutesOptions> = async (
           'The project starts as a `draft`; appoint mentors, then move it to `recruiting`.',
         security,
         body: ProjectCreateBody,
-        response: { 201: Project, ...errors(401, 403, 413, 415, 422) },
+        response: { 201: Project, ...errorResponses(PROJECT_ERRORS.create) },
       },
       preHandler: guards.requireSuperuser,
     },
@@ -81,7 +82,7 @@ const projectsRoutes: FastifyPluginAsync<ProjectsRoutesOptions> = async (
         summary: 'A project',
         description: 'A project the caller may not see (a draft, an archived project) is a 404.',
         params: IdParams,
-        response: { 200: Project, ...errors(401, 403, 404, 422) },
+        response: { 200: Project, ...errorResponses(PROJECT_ERRORS.get) },
       },
       preHandler: guards.optionalUser,
     },
@@ -101,7 +102,7 @@ const projectsRoutes: FastifyPluginAsync<ProjectsRoutesOptions> = async (
         security,
         params: IdParams,
         body: ProjectPatchBody,
-        response: { 200: Project, ...errors(401, 403, 404, 409, 413, 415, 422) },
+        response: { 200: Project, ...errorResponses(PROJECT_ERRORS.update) },
       },
       preHandler: guards.requireUser,
     },
@@ -121,7 +122,7 @@ const projectsRoutes: FastifyPluginAsync<ProjectsRoutesOptions> = async (
         params: IdParams,
         response: {
           204: Type.Null({ description: 'Archived' }),
-          ...errors(401, 403, 404, 409, 422),
+          ...errorResponses(PROJECT_ERRORS.archive),
         },
       },
       preHandler: guards.requireSuperuser,
@@ -140,7 +141,7 @@ const projectsRoutes: FastifyPluginAsync<ProjectsRoutesOptions> = async (
         summary: 'Restore an archived project (superuser)',
         security,
         params: IdParams,
-        response: { 200: Project, ...errors(401, 403, 404, 409, 422) },
+        response: { 200: Project, ...errorResponses(PROJECT_ERRORS.restore) },
       },
       preHandler: guards.requireSuperuser,
     },
@@ -156,7 +157,7 @@ const projectsRoutes: FastifyPluginAsync<ProjectsRoutesOptions> = async (
         description: 'Mentors, developers and testers, in the order they joined.',
         params: IdParams,
         querystring: PageQuery,
-        response: { 200: MemberPage, ...errors(401, 403, 404, 422) },
+        response: { 200: MemberPage, ...errorResponses(PROJECT_ERRORS.listMembers) },
       },
       preHandler: guards.optionalUser,
     },
@@ -176,7 +177,7 @@ const projectsRoutes: FastifyPluginAsync<ProjectsRoutesOptions> = async (
         security,
         params: IdParams,
         body: AppointBody,
-        response: { 201: Member, ...errors(401, 403, 404, 409, 413, 415, 422) },
+        response: { 201: Member, ...errorResponses(PROJECT_ERRORS.appointMentor) },
       },
       preHandler: guards.requireSuperuser,
     },
@@ -207,7 +208,7 @@ const projectsRoutes: FastifyPluginAsync<ProjectsRoutesOptions> = async (
         params: MemberParams,
         response: {
           204: Type.Null({ description: 'Removed' }),
-          ...errors(401, 403, 404, 409, 422),
+          ...errorResponses(PROJECT_ERRORS.removeMember),
         },
       },
       preHandler: guards.requireUser,
@@ -227,7 +228,7 @@ const projectsRoutes: FastifyPluginAsync<ProjectsRoutesOptions> = async (
         description: 'Projects the signed-in user belongs to, with their role; newest first.',
         security,
         querystring: PageQuery,
-        response: { 200: MyProjectPage, ...errors(401, 403, 422) },
+        response: { 200: MyProjectPage, ...errorResponses(PROJECT_ERRORS.myProjects) },
       },
       preHandler: guards.requireUser,
     },

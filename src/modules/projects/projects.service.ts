@@ -1,5 +1,5 @@
 import type { Db, Executor } from '../../db/client.js';
-import { DomainError, validationError } from '../../lib/errors.js';
+import { DomainError } from '../../lib/errors.js';
 import { decodeCursor, toPage, type Page } from '../../lib/pagination.js';
 import type { ProjectSnapshotV1 } from '../outbox/catalogue.js';
 import { appendToOutbox } from '../outbox/outbox.writer.js';
@@ -28,7 +28,7 @@ const PROJECTS_ORDER = '-id';
 const MEMBERS_ORDER = 'member';
 const MY_PROJECTS_ORDER = '-member';
 
-export const projectNotFound = () => new DomainError('not_found', 'Project not found');
+export const projectNotFound = () => new DomainError('project_not_found');
 
 /** Tags are matched exactly: stored trimmed, lower-case and without duplicates. */
 export function normalizeTags(tags: string[]): string[] {
@@ -54,13 +54,7 @@ export function snapshot(p: ProjectRow): ProjectSnapshotV1 {
 
 function checkDates(startsOn: string | null, endsOn: string | null): void {
   if (startsOn !== null && endsOn !== null && endsOn < startsOn) {
-    throw validationError([
-      {
-        loc: ['body', 'ends_on'],
-        msg: 'ends_on must not be before starts_on',
-        type: 'value_error',
-      },
-    ]);
+    throw new DomainError('dates_out_of_order');
   }
 }
 
@@ -90,7 +84,7 @@ export async function loadVisibleProject(
 
 function assertNotArchived(project: ProjectRow): void {
   if (!project.isActive) {
-    throw new DomainError('conflict', 'Project is archived; restore it first');
+    throw new DomainError('project_archived');
   }
 }
 
@@ -122,7 +116,7 @@ export class ProjectsService {
   async list(viewer: Viewer, query: ProjectListQuery): Promise<Page<ProjectView>> {
     const superuser = viewer?.isSuperuser === true;
     if (query.archived === true && !superuser) {
-      throw new DomainError('forbidden', 'Only superusers can list archived projects');
+      throw new DomainError('archived_list_forbidden');
     }
     const listViewer: ListViewer = superuser
       ? { kind: 'superuser' }
@@ -193,7 +187,7 @@ export class ProjectsService {
     return this.db.transaction(async (tx) => {
       const { project, role } = await loadVisibleProject(tx, actor, id, 'update');
       if (!canManage(actor, project, role)) {
-        throw new DomainError('forbidden', "Only the project's mentors and superusers can edit it");
+        throw new DomainError('project_edit_forbidden');
       }
       assertNotArchived(project);
       if (!actor.isSuperuser) {
@@ -201,11 +195,7 @@ export class ProjectsService {
           (k) => !(MENTOR_EDITABLE as readonly string[]).includes(k),
         );
         if (denied.length > 0) {
-          throw new DomainError(
-            'forbidden',
-            `Mentors may change only ${MENTOR_EDITABLE.join(' and ')}; ` +
-              `changing ${denied.join(', ')} needs a superuser`,
-          );
+          throw new DomainError('mentor_fields_only', { allowed: MENTOR_EDITABLE, denied });
         }
       }
 
@@ -249,10 +239,7 @@ export class ProjectsService {
         }
         const taken = await projectsRepository.countMembers(tx, id, role);
         if (value < taken) {
-          throw new DomainError(
-            'conflict',
-            `${taken} ${role}s are already members; ${api} cannot be lower than that`,
-          );
+          throw new DomainError('slots_below_members', { taken, role, field: api });
         }
         field(api, key, value);
       }
@@ -315,10 +302,7 @@ export class ProjectsService {
         throw projectNotFound();
       }
       if (project.isActive !== archived) {
-        throw new DomainError(
-          'conflict',
-          archived ? 'Project is already archived' : 'Project is not archived',
-        );
+        throw new DomainError(archived ? 'project_already_archived' : 'project_not_archived');
       }
       const updated = await projectsRepository.update(tx, id, { isActive: !archived });
       await appendToOutbox(tx, {
@@ -367,17 +351,14 @@ export class ProjectsService {
         assertNotArchived(project);
         const user = await usersRepository.findById(tx, userId);
         if (user === undefined) {
-          throw new DomainError('not_found', 'User not found');
+          throw new DomainError('user_not_found');
         }
         if (!user.isActive) {
-          throw new DomainError('conflict', 'User is archived and cannot become a mentor');
+          throw new DomainError('mentor_user_archived');
         }
         const existing = await projectsRepository.membership(tx, id, userId);
         if (existing !== undefined) {
-          throw new DomainError(
-            'conflict',
-            `User is already a member of this project (as ${existing.role})`,
-          );
+          throw new DomainError('already_member', { role: existing.role });
         }
         const member = await projectsRepository.insertMember(tx, {
           projectId: id,
@@ -404,7 +385,7 @@ export class ProjectsService {
       });
     } catch (err) {
       if (uniqueViolation(err) === 'uq_project_members_project_id_user_id') {
-        throw new DomainError('conflict', 'User is already a member of this project');
+        throw new DomainError('already_member', { role: null });
       }
       throw err;
     }
@@ -420,18 +401,15 @@ export class ProjectsService {
       const self = actor.id === userId;
       const mentor = canManage(actor, project, role);
       if (!mentor && !self) {
-        throw new DomainError(
-          'forbidden',
-          "Only superusers, the project's mentors and the member themselves can remove a member",
-        );
+        throw new DomainError('member_remove_forbidden');
       }
       assertNotArchived(project);
       const target = await projectsRepository.membership(tx, id, userId);
       if (target === undefined) {
-        throw new DomainError('not_found', 'User is not a member of this project');
+        throw new DomainError('member_not_found');
       }
       if (!actor.isSuperuser && !self && target.role === 'mentor') {
-        throw new DomainError('forbidden', 'Only superusers can remove a mentor');
+        throw new DomainError('mentor_remove_superuser_only');
       }
       await projectsRepository.deleteMember(tx, id, userId);
       const user = await usersRepository.findById(tx, userId);

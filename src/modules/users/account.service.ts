@@ -1,5 +1,5 @@
 import type { Db } from '../../db/client.js';
-import { DomainError, validationError } from '../../lib/errors.js';
+import { DomainError } from '../../lib/errors.js';
 import type { Locale } from '../../lib/locale.js';
 import type { RateLimitStore } from '../../lib/rate-limiter.js';
 import {
@@ -40,13 +40,7 @@ export interface NewPasswordInput {
 }
 
 function wrongCurrentPassword(): DomainError {
-  return validationError([
-    {
-      loc: ['body', 'current_password'],
-      msg: 'Current password is not correct',
-      type: 'value_error.current_password',
-    },
-  ]);
+  return new DomainError('current_password_wrong');
 }
 
 function checkNewPassword(input: NewPasswordInput): void {
@@ -68,9 +62,7 @@ export class AccountService {
 
   private async requirePassword(user: UserRow, password: string | undefined): Promise<void> {
     if (password === undefined) {
-      throw validationError([
-        { loc: ['body', 'current_password'], msg: 'Field required', type: 'missing' },
-      ]);
+      throw new DomainError('current_password_missing');
     }
     const check = await verifyPassword(user.passwordHash, password);
     if (!check.ok) {
@@ -106,7 +98,7 @@ export class AccountService {
       return await this.db.transaction(async (tx) => {
         const updated = await usersRepository.update(tx, user.id, patch);
         if (updated === undefined) {
-          throw new DomainError('not_found', 'User not found');
+          throw new DomainError('user_not_found');
         }
         if (newAddress) {
           await this.mailer.sendVerification(tx, updated);
@@ -188,7 +180,7 @@ export class AccountService {
   /** A new verification mail for the signed-in user's current address. */
   async resendVerification(user: UserRow): Promise<void> {
     if (user.emailVerifiedAt !== null) {
-      throw new DomainError('conflict', 'E-mail address is already verified');
+      throw new DomainError('email_already_verified');
     }
     await this.db.transaction((tx) => this.mailer.sendVerification(tx, user));
   }

@@ -494,7 +494,7 @@ describe('the last active superuser', () => {
       const failed = results.filter((r) => r.status === 'rejected');
       assert.equal(failed.length, 1, `round ${round}: exactly one refused`);
       const reason = (failed[0] as PromiseRejectedResult).reason as { code?: string };
-      assert.equal(reason.code, 'conflict');
+      assert.equal(reason.code, 'last_superuser');
       const [{ n } = { n: 0 }] = await query<{ n: number }>(
         'SELECT count(*)::int AS n FROM users WHERE is_superuser AND is_active',
       );

@@ -29,10 +29,7 @@ export async function lockOutLastSuperuser(
   }
   const superusers = await usersRepository.lockActiveSuperusers(tx);
   if (superusers.includes(userId) && superusers.length <= 1) {
-    throw new DomainError(
-      'conflict',
-      'The last active superuser can be neither demoted nor archived',
-    );
+    throw new DomainError('last_superuser');
   }
 }
 
@@ -72,11 +69,7 @@ export class UsersAdminService {
         ? cursor?.k === cursor?.id
         : typeof cursor?.k === 'string' && ISO_MICROS.test(cursor.k);
     if (cursor !== undefined && !keyOk) {
-      throw new DomainError('validation', 'Request data is not correct', {
-        errors: [
-          { loc: ['query', 'cursor'], msg: 'Cursor is not valid', type: 'value_error.cursor' },
-        ],
-      });
+      throw new DomainError('invalid_cursor', { reason: 'malformed' });
     }
     const rows = await usersRepository.list(this.db, {
       limit: input.limit,
@@ -103,7 +96,7 @@ export class UsersAdminService {
     }
     const user = viewer.isSuperuser ? await usersRepository.findById(this.db, id) : undefined;
     if (user === undefined) {
-      throw new DomainError('not_found', 'User not found');
+      throw new DomainError('user_not_found');
     }
     return user;
   }
@@ -117,7 +110,7 @@ export class UsersAdminService {
         });
         const current = await usersRepository.lockById(tx, id);
         if (current === undefined) {
-          throw new DomainError('not_found', 'User not found');
+          throw new DomainError('user_not_found');
         }
         const patch: UserPatch = {};
         if (input.username !== undefined && input.username !== current.username) {
@@ -142,7 +135,7 @@ export class UsersAdminService {
         }
         const updated = await usersRepository.update(tx, id, patch);
         if (updated === undefined) {
-          throw new DomainError('not_found', 'User not found');
+          throw new DomainError('user_not_found');
         }
         if (patch.isActive === false) {
           await sessionsRepository.revokeAllForUser(tx, id);
@@ -164,7 +157,7 @@ export class UsersAdminService {
       await lockOutLastSuperuser(tx, id, { isActive: false });
       const current = await usersRepository.lockById(tx, id);
       if (current === undefined) {
-        throw new DomainError('not_found', 'User not found');
+        throw new DomainError('user_not_found');
       }
       if (current.isActive) {
         const archived = await usersRepository.update(tx, id, { isActive: false });
@@ -179,7 +172,7 @@ export class UsersAdminService {
       const current = await usersRepository.lockById(tx, id);
       const updated = await usersRepository.update(tx, id, { isActive: true });
       if (current === undefined || updated === undefined) {
-        throw new DomainError('not_found', 'User not found');
+        throw new DomainError('user_not_found');
       }
       await appendToOutbox(tx, ...userChangeEvents(current, updated, null));
       return updated;

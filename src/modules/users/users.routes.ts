@@ -1,7 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { errors, signedIn } from '../../lib/schemas.js';
+import { errorResponses, signedIn } from '../../lib/schemas.js';
+import { AUTH_ERRORS } from '../auth/auth.errors.js';
+import { USER_ERRORS } from './users.errors.js';
 import type { RateLimitGuard } from '../../plugins/rate-limit.js';
 import type { AuthService } from '../auth/auth.service.js';
 import { TokenPairSchema } from '../auth/auth.schemas.js';
@@ -56,7 +58,7 @@ const usersRoutes: FastifyPluginAsync<UsersRoutesOptions> = async (
           'Creates an account and schedules the welcome e-mail (sent in the background). ' +
           'Username and e-mail are unique case-insensitively.',
         body: RegisterBody,
-        response: { 201: UserPublic, ...errors(400, 413, 415, 422, 429) },
+        response: { 201: UserPublic, ...errorResponses(USER_ERRORS.register) },
       },
       onRequest: registerLimit,
     },
@@ -73,7 +75,7 @@ const usersRoutes: FastifyPluginAsync<UsersRoutesOptions> = async (
         tags: ['users'],
         summary: 'The signed-in user',
         security: signedIn,
-        response: { 200: UserPublic, ...errors(401, 403) },
+        response: { 200: UserPublic, ...errorResponses(AUTH_ERRORS.authenticate) },
       },
     },
     async (request) => toUserPublic(await auth.authenticate(bearerToken(request))),
@@ -93,7 +95,7 @@ const usersRoutes: FastifyPluginAsync<UsersRoutesOptions> = async (
           'a case-insensitive prefix of the username or the e-mail address.',
         ...bearer,
         querystring: ListUsersQuery,
-        response: { 200: UserPage, ...errors(401, 403, 422) },
+        response: { 200: UserPage, ...errorResponses(USER_ERRORS.list) },
       },
       preHandler: guards.requireSuperuser,
     },
@@ -113,7 +115,7 @@ const usersRoutes: FastifyPluginAsync<UsersRoutesOptions> = async (
         summary: 'The signed-in user',
         description: 'Same as `GET /api/v1/jwt/users/me/`; `email_verified` shows the state.',
         ...bearer,
-        response: { 200: UserPublic, ...errors(401, 403) },
+        response: { 200: UserPublic, ...errorResponses(USER_ERRORS.getMe) },
       },
       preHandler: guards.requireUser,
     },
@@ -131,7 +133,7 @@ const usersRoutes: FastifyPluginAsync<UsersRoutesOptions> = async (
           'verification mail. Sign-in keeps working while unverified.',
         ...bearer,
         body: UpdateMeBody,
-        response: { 200: UserPublic, ...errors(400, 401, 403, 422) },
+        response: { 200: UserPublic, ...errorResponses(USER_ERRORS.updateMe) },
       },
       preHandler: guards.requireUser,
     },
@@ -149,7 +151,7 @@ const usersRoutes: FastifyPluginAsync<UsersRoutesOptions> = async (
           'at once; only a superuser can restore it. The last active superuser cannot.',
         ...bearer,
         body: ArchiveMeBody,
-        response: { 204: Type.Null(), ...errors(401, 403, 409, 422) },
+        response: { 204: Type.Null(), ...errorResponses(USER_ERRORS.archiveMe) },
       },
       preHandler: guards.requireUser,
     },
@@ -170,7 +172,7 @@ const usersRoutes: FastifyPluginAsync<UsersRoutesOptions> = async (
           'for this client: the other sessions are signed out.',
         ...bearer,
         body: ChangePasswordBody,
-        response: { 200: TokenPairSchema, ...errors(400, 401, 403, 422) },
+        response: { 200: TokenPairSchema, ...errorResponses(USER_ERRORS.changePassword) },
       },
       preHandler: guards.requireUser,
     },
@@ -191,7 +193,7 @@ const usersRoutes: FastifyPluginAsync<UsersRoutesOptions> = async (
           '24 h by default). A newer link or an e-mail change voids it. A second use is 400 ' +
           '`LINK_ALREADY_USED`; an unknown, expired or voided token 400 `Invalid or expired token`.',
         body: VerifyEmailBody,
-        response: { 200: UserPublic, ...errors(400, 422, 429) },
+        response: { 200: UserPublic, ...errorResponses(USER_ERRORS.verifyEmail) },
       },
       onRequest: accountMailLimit('verify-email'),
     },
@@ -206,7 +208,7 @@ const usersRoutes: FastifyPluginAsync<UsersRoutesOptions> = async (
         summary: 'Send the verification mail again',
         description: 'Rate-limited per client address. Older links stop working.',
         ...bearer,
-        response: { 202: Accepted, ...errors(401, 403, 409, 429) },
+        response: { 202: Accepted, ...errorResponses(USER_ERRORS.resendVerification) },
       },
       onRequest: accountMailLimit('verify-email-resend'),
       preHandler: guards.requireUser,
@@ -227,7 +229,7 @@ const usersRoutes: FastifyPluginAsync<UsersRoutesOptions> = async (
           'Always 202 with the same body, whether or not the address belongs to an account. ' +
           'An active account gets a mail with a single-use link valid one hour.',
         body: PasswordRecoveryBody,
-        response: { 202: Accepted, ...errors(422, 429) },
+        response: { 202: Accepted, ...errorResponses(USER_ERRORS.requestPasswordRecovery) },
       },
       onRequest: accountMailLimit('password-recovery'),
     },
@@ -247,7 +249,7 @@ const usersRoutes: FastifyPluginAsync<UsersRoutesOptions> = async (
           'The token (from `/reset-password#token=...`) works once: a second use is 400 ' +
           '`LINK_ALREADY_USED`. Every session of the user is revoked.',
         body: ResetPasswordBody,
-        response: { 204: Type.Null(), ...errors(400, 422, 429) },
+        response: { 204: Type.Null(), ...errorResponses(USER_ERRORS.resetPassword) },
       },
       onRequest: accountMailLimit('reset-password'),
     },
@@ -268,7 +270,7 @@ const usersRoutes: FastifyPluginAsync<UsersRoutesOptions> = async (
         description: 'Another user’s id is 404 for non-superusers, whether or not it exists.',
         ...bearer,
         params: UserIdParams,
-        response: { 200: UserPublic, ...errors(401, 403, 404, 422) },
+        response: { 200: UserPublic, ...errorResponses(USER_ERRORS.get) },
       },
       preHandler: guards.requireUser,
     },
@@ -288,7 +290,7 @@ const usersRoutes: FastifyPluginAsync<UsersRoutesOptions> = async (
         ...bearer,
         params: UserIdParams,
         body: AdminUpdateBody,
-        response: { 200: UserPublic, ...errors(400, 401, 403, 404, 409, 422) },
+        response: { 200: UserPublic, ...errorResponses(USER_ERRORS.update) },
       },
       preHandler: guards.requireSuperuser,
     },
@@ -306,7 +308,7 @@ const usersRoutes: FastifyPluginAsync<UsersRoutesOptions> = async (
           'once. Idempotent. `POST /api/v1/users/{id}/restore` undoes it.',
         ...bearer,
         params: UserIdParams,
-        response: { 204: Type.Null(), ...errors(401, 403, 404, 409, 422) },
+        response: { 204: Type.Null(), ...errorResponses(USER_ERRORS.archive) },
       },
       preHandler: guards.requireSuperuser,
     },
@@ -325,7 +327,7 @@ const usersRoutes: FastifyPluginAsync<UsersRoutesOptions> = async (
         description: 'The user can sign in again (old sessions stay revoked). Idempotent.',
         ...bearer,
         params: UserIdParams,
-        response: { 200: UserPublic, ...errors(401, 403, 404, 422) },
+        response: { 200: UserPublic, ...errorResponses(USER_ERRORS.restore) },
       },
       preHandler: guards.requireSuperuser,
     },

@@ -1,5 +1,5 @@
 import type { Db } from '../../db/client.js';
-import { DomainError, validationError } from '../../lib/errors.js';
+import { DomainError } from '../../lib/errors.js';
 import { DEFAULT_LOCALE, type Locale } from '../../lib/locale.js';
 import { appendToOutbox } from '../outbox/outbox.writer.js';
 import { userChangeEvents, userEvent } from '../outbox/user-events.js';
@@ -17,15 +17,12 @@ export interface RegisterInput {
 }
 
 /** S3: a common password is a 422 on the named field. */
-export function refuseCommonPassword(password: string, field = 'password'): void {
+export function refuseCommonPassword(
+  password: string,
+  field: 'password' | 'new_password' = 'password',
+): void {
   if (isCommonPassword(password)) {
-    throw validationError([
-      {
-        loc: ['body', field],
-        msg: 'This password is too common: it appears in lists of leaked passwords. Choose another one.',
-        type: 'value_error.password_common',
-      },
-    ]);
+    throw new DomainError('password_common', { field });
   }
 }
 
@@ -108,9 +105,7 @@ export class UsersService {
    */
   async ensureSuperuser(input: SuperuserInput, promote: boolean): Promise<SuperuserOutcome> {
     if (input.password.length < 8 || input.password.length > 128) {
-      throw validationError([
-        { loc: ['password'], msg: 'Password must be 8 to 128 characters', type: 'value_error' },
-      ]);
+      throw new DomainError('password_length');
     }
     refuseCommonPassword(input.password);
     const byName = await usersRepository.findByLogin(this.db, input.username);
@@ -118,19 +113,13 @@ export class UsersService {
     const existing = byName ?? byEmail;
     if (existing !== undefined) {
       if (byName?.id !== byEmail?.id) {
-        throw new DomainError(
-          'conflict',
-          'The username and the e-mail address belong to different accounts (or only one exists)',
-        );
+        throw new DomainError('superuser_accounts_differ');
       }
       if (existing.isSuperuser && existing.isActive) {
         return 'already_superuser';
       }
       if (!promote) {
-        throw new DomainError(
-          'conflict',
-          `User "${existing.username}" already exists and is not an active superuser; pass --promote to make it one`,
-        );
+        throw new DomainError('superuser_not_promotable', { username: existing.username });
       }
       await this.db.transaction(async (tx) => {
         const after = await usersRepository.update(tx, existing.id, {

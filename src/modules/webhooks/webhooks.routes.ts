@@ -2,7 +2,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { mapPage } from '../../lib/pagination.js';
-import { errors, signedIn } from '../../lib/schemas.js';
+import { errorResponses, signedIn } from '../../lib/schemas.js';
+import { WEBHOOK_ERRORS } from './webhooks.errors.js';
 import { currentUser, type AuthGuards } from '../../plugins/auth.js';
 import {
   Accepted,
@@ -54,7 +55,7 @@ const webhooksRoutes: FastifyPluginAsync<WebhooksRoutesOptions> = async (
         tags,
         security,
         summary: 'Every event type a subscription can select, with the JSON Schema of its data',
-        response: { 200: EventTypeList, ...errors(401, 403) },
+        response: { 200: EventTypeList, ...errorResponses(WEBHOOK_ERRORS.eventTypes) },
       },
       preHandler,
     },
@@ -69,7 +70,7 @@ const webhooksRoutes: FastifyPluginAsync<WebhooksRoutesOptions> = async (
         security,
         summary: 'List webhook subscriptions (superuser)',
         querystring: ListQuery,
-        response: { 200: SubscriptionPage, ...errors(401, 403, 422) },
+        response: { 200: SubscriptionPage, ...errorResponses(WEBHOOK_ERRORS.list) },
       },
       preHandler,
     },
@@ -87,7 +88,7 @@ const webhooksRoutes: FastifyPluginAsync<WebhooksRoutesOptions> = async (
           'The answer carries the signing secret, once. The URL must be https and resolve ' +
           'only to public addresses (422 otherwise).',
         body: CreateBody,
-        response: { 201: SubscriptionWithSecret, ...errors(401, 403, 413, 415, 422) },
+        response: { 201: SubscriptionWithSecret, ...errorResponses(WEBHOOK_ERRORS.create) },
       },
       preHandler,
     },
@@ -103,7 +104,7 @@ const webhooksRoutes: FastifyPluginAsync<WebhooksRoutesOptions> = async (
         security,
         summary: 'A webhook subscription (superuser)',
         params: IdParams,
-        response: { 200: Subscription, ...errors(401, 403, 404, 422) },
+        response: { 200: Subscription, ...errorResponses(WEBHOOK_ERRORS.get) },
       },
       preHandler,
     },
@@ -120,7 +121,7 @@ const webhooksRoutes: FastifyPluginAsync<WebhooksRoutesOptions> = async (
         description: '`is_active: true` re-enables a disabled subscription.',
         params: IdParams,
         body: PatchBody,
-        response: { 200: Subscription, ...errors(401, 403, 404, 413, 415, 422) },
+        response: { 200: Subscription, ...errorResponses(WEBHOOK_ERRORS.update) },
       },
       preHandler,
     },
@@ -135,7 +136,10 @@ const webhooksRoutes: FastifyPluginAsync<WebhooksRoutesOptions> = async (
         security,
         summary: 'Delete a webhook subscription and its delivery log (superuser)',
         params: IdParams,
-        response: { 204: Type.Null({ description: 'Deleted' }), ...errors(401, 403, 404, 422) },
+        response: {
+          204: Type.Null({ description: 'Deleted' }),
+          ...errorResponses(WEBHOOK_ERRORS.remove),
+        },
       },
       preHandler,
     },
@@ -153,7 +157,7 @@ const webhooksRoutes: FastifyPluginAsync<WebhooksRoutesOptions> = async (
         security,
         summary: 'New signing secret; the old one keeps signing for the overlap (24 h by default)',
         params: IdParams,
-        response: { 200: SubscriptionWithSecret, ...errors(401, 403, 404, 422) },
+        response: { 200: SubscriptionWithSecret, ...errorResponses(WEBHOOK_ERRORS.rotateSecret) },
       },
       preHandler,
     },
@@ -168,7 +172,7 @@ const webhooksRoutes: FastifyPluginAsync<WebhooksRoutesOptions> = async (
         security,
         summary: 'Send a webhook.ping event to this subscription',
         params: IdParams,
-        response: { 202: Accepted, ...errors(401, 403, 404, 409, 422) },
+        response: { 202: Accepted, ...errorResponses(WEBHOOK_ERRORS.ping) },
       },
       preHandler,
     },
@@ -184,7 +188,7 @@ const webhooksRoutes: FastifyPluginAsync<WebhooksRoutesOptions> = async (
         summary: 'The delivery log, newest first, with every attempt',
         params: IdParams,
         querystring: DeliveryQuery,
-        response: { 200: DeliveryPage, ...errors(401, 403, 404, 422) },
+        response: { 200: DeliveryPage, ...errorResponses(WEBHOOK_ERRORS.deliveries) },
       },
       preHandler,
     },
@@ -200,7 +204,7 @@ const webhooksRoutes: FastifyPluginAsync<WebhooksRoutesOptions> = async (
         security,
         summary: 'Send one delivery again (same webhook-id)',
         params: DeliveryParams,
-        response: { 202: Accepted, ...errors(401, 403, 404, 409, 422) },
+        response: { 202: Accepted, ...errorResponses(WEBHOOK_ERRORS.redeliver) },
       },
       preHandler,
     },
@@ -219,7 +223,7 @@ const webhooksRoutes: FastifyPluginAsync<WebhooksRoutesOptions> = async (
         summary: 'Send again every failed (dead) delivery created since a time',
         params: IdParams,
         body: RecoverBody,
-        response: { 202: Queued, ...errors(401, 403, 404, 409, 413, 415, 422) },
+        response: { 202: Queued, ...errorResponses(WEBHOOK_ERRORS.recover) },
       },
       preHandler,
     },

@@ -4,7 +4,7 @@
 // job exists if and only if the change commits.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client.js';
-import { DomainError, validationError } from '../../lib/errors.js';
+import { DomainError } from '../../lib/errors.js';
 import { decodeCursor, encodeCursor } from '../../lib/pagination.js';
 import { appendToOutbox } from '../outbox/outbox.writer.js';
 import type { UserRow } from '../users/users.table.js';
@@ -35,9 +35,7 @@ export class WebhooksService {
       await this.guard.checkUrl(url);
     } catch (err) {
       if (err instanceof UrlRefused) {
-        throw validationError([
-          { loc: ['body', 'url'], msg: err.message, type: 'value_error.url' },
-        ]);
+        throw new DomainError('webhook_url_refused', { reason: err.message });
       }
       throw err;
     }
@@ -46,13 +44,7 @@ export class WebhooksService {
   private checkEventTypes(types: string[]): string[] {
     const bad = types.findIndex((t) => !isValidFilter(t));
     if (bad >= 0) {
-      throw validationError([
-        {
-          loc: ['body', 'event_types', bad],
-          msg: `Unknown event type "${types[bad]}" (see GET /api/v1/webhooks/event-types)`,
-          type: 'value_error.event_type',
-        },
-      ]);
+      throw new DomainError('unknown_event_type', { index: bad, type: types[bad] ?? '' });
     }
     return [...new Set(types)];
   }
@@ -60,7 +52,7 @@ export class WebhooksService {
   private async require(id: number): Promise<SubscriptionRow> {
     const s = await subscriptionsRepository.findById(this.db, id);
     if (s === undefined) {
-      throw new DomainError('not_found', 'Webhook subscription not found');
+      throw new DomainError('webhook_not_found');
     }
     return s;
   }
@@ -129,14 +121,14 @@ export class WebhooksService {
         : {}),
     });
     if (s === undefined) {
-      throw new DomainError('not_found', 'Webhook subscription not found');
+      throw new DomainError('webhook_not_found');
     }
     return s;
   }
 
   async remove(id: number): Promise<void> {
     if (!(await subscriptionsRepository.delete(this.db, id))) {
-      throw new DomainError('not_found', 'Webhook subscription not found');
+      throw new DomainError('webhook_not_found');
     }
   }
 
@@ -150,7 +142,7 @@ export class WebhooksService {
       new Date(Date.now() + this.settings.secretOverlapSeconds * 1000),
     );
     if (s === undefined) {
-      throw new DomainError('not_found', 'Webhook subscription not found');
+      throw new DomainError('webhook_not_found');
     }
     return { subscription: s, secret };
   }
@@ -158,7 +150,7 @@ export class WebhooksService {
   async ping(id: number): Promise<{ queued: number }> {
     const s = await this.require(id);
     if (!s.isActive) {
-      throw new DomainError('conflict', 'Webhook subscription is disabled');
+      throw new DomainError('webhook_disabled');
     }
     const occurredAt = new Date().toISOString();
     await this.db.transaction(async (tx) => {
@@ -204,11 +196,11 @@ export class WebhooksService {
   async redeliver(id: number, deliveryId: number): Promise<{ queued: number }> {
     const s = await this.require(id);
     if (!s.isActive) {
-      throw new DomainError('conflict', 'Webhook subscription is disabled');
+      throw new DomainError('webhook_disabled');
     }
     await this.db.transaction(async (tx) => {
       if (!(await deliveriesRepository.reset(tx, id, deliveryId))) {
-        throw new DomainError('not_found', 'Delivery not found');
+        throw new DomainError('delivery_not_found');
       }
       await appendToOutbox(tx, {
         type: 'webhooks.deliver',
@@ -221,7 +213,7 @@ export class WebhooksService {
   async recover(id: number, since: string): Promise<{ queued: number }> {
     const s = await this.require(id);
     if (!s.isActive) {
-      throw new DomainError('conflict', 'Webhook subscription is disabled');
+      throw new DomainError('webhook_disabled');
     }
     return this.db.transaction(async (tx) => {
       const ids = await deliveriesRepository.resetDeadSince(tx, id, new Date(since));
