@@ -8,8 +8,8 @@
 // relays may run at once: rows are claimed with FOR UPDATE SKIP LOCKED.
 import pg from 'pg';
 import type { Logger } from 'pino';
-import type { Connection, Publisher } from 'rabbitmq-client';
 import { publisherMetrics } from '../../lib/metrics.js';
+import type { Broker } from '../events/broker.js';
 import { outboxRepository, type FailedPublish, type PendingEvent } from './outbox.repository.js';
 
 export const OUTBOX_CHANNEL = 'outbox_events';
@@ -19,7 +19,8 @@ export interface RelayOptions {
   pool: pg.Pool;
   /** A dedicated connection LISTENs on this URL (null: none; the owner calls wake()). */
   databaseUrl: string | null;
-  rabbit: Connection;
+  /** RabbitMQ or the embedded transport (the broker port, ADR 0021). */
+  broker: Broker;
   exchange: string;
   batchSize: number;
   pollMs: number;
@@ -41,39 +42,22 @@ class PublishTimeout extends Error {
 }
 
 export class OutboxRelay {
-  private readonly publisher: Publisher;
-  /** message id → reply text of messages the broker returned as unroutable. */
-  private readonly returned = new Map<string, string>();
   private running = false;
   private wakeRequested = false;
   private wakeUp: (() => void) | null = null;
   private loop: Promise<void> | null = null;
   private listener: pg.Client | null = null;
   private listenRetry: NodeJS.Timeout | null = null;
-  private readonly onConnection = () => this.wake();
+  private offConnect: (() => void) | null = null;
 
-  constructor(private readonly o: RelayOptions) {
-    this.publisher = o.rabbit.createPublisher({
-      confirm: true,
-      maxAttempts: 1,
-      exchanges: [{ exchange: o.exchange, type: 'topic', durable: true }],
-    });
-    this.publisher.on('basic.return', (msg) => {
-      if (msg.messageId !== undefined) {
-        if (this.returned.size > 10_000) {
-          this.returned.clear();
-        }
-        this.returned.set(msg.messageId, `${msg.replyCode} ${msg.replyText}`);
-      }
-    });
-  }
+  constructor(private readonly o: RelayOptions) {}
 
   start(): void {
     if (this.running) {
       return;
     }
     this.running = true;
-    this.o.rabbit.on('connection', this.onConnection);
+    this.offConnect = this.o.broker.onConnect(() => this.wake());
     this.listen();
     this.loop = this.run();
   }
@@ -84,13 +68,12 @@ export class OutboxRelay {
       return;
     }
     this.running = false;
-    this.o.rabbit.off('connection', this.onConnection);
+    this.offConnect?.();
     this.wake();
     if (this.listenRetry) {
       clearTimeout(this.listenRetry);
     }
     await this.loop;
-    await this.publisher.close().catch(() => {});
     const listener = this.listener;
     this.listener = null;
     await listener?.end().catch(() => {});
@@ -153,7 +136,7 @@ export class OutboxRelay {
   private async run(): Promise<void> {
     while (this.running) {
       this.wakeRequested = false;
-      if (!this.o.rabbit.ready) {
+      if (!this.o.broker.ready) {
         // Broker down: do not burn attempts on every row; wait for the reconnect (or poll).
         await this.idle(this.o.pollMs);
         continue;
@@ -228,31 +211,19 @@ export class OutboxRelay {
         this.o.publishTimeoutMs,
       );
     });
-    const send = this.publisher.send(
-      {
-        exchange: this.o.exchange,
-        routingKey: row.type,
-        mandatory: true,
-        durable: true,
-        messageId: row.eventId,
-        type: row.type,
-        contentType: 'application/json',
-        timestamp: Math.floor(row.createdAt.getTime() / 1000),
-      },
-      Buffer.from(JSON.stringify(row.payload)),
-    );
+    // Resolves once the broker holds it durably; rejects when it is unroutable (broker.ts).
+    const send = this.o.broker.publish(this.o.exchange, row.type, {
+      messageId: row.eventId,
+      type: row.type,
+      contentType: 'application/json',
+      timestamp: Math.floor(row.createdAt.getTime() / 1000),
+      body: Buffer.from(JSON.stringify(row.payload)),
+    });
     try {
       await Promise.race([send, timeout]);
     } finally {
       clearTimeout(timer);
       send.catch(() => {}); // a late rejection after a timeout is already accounted for
-    }
-    // The client emits basic.return on a later tick than the confirm that follows it.
-    await new Promise((r) => setImmediate(r));
-    const returned = this.returned.get(row.eventId);
-    if (returned !== undefined) {
-      this.returned.delete(row.eventId);
-      throw new Error(`unroutable: broker returned the message (${returned})`);
     }
   }
 }
