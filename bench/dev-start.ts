@@ -111,8 +111,9 @@ async function runDev(env: Record<string, string>, port: number): Promise<Run> {
     embeddedRssMb: Math.round((embedded?.rssKb ?? 0) / 1024),
     treeRssMb: Math.round(procs.reduce((s, p) => s + p.rssKb, 0) / 1024),
     stopMs: performance.now() - t1,
-    // tsx watch prints "Force killing" when it SIGKILLs a child that did not stop in 5 s.
-    stoppedCleanly: !/Force killing/.test(out),
+    // The embedded process logs "stopped" after closing PGlite; tsx watch prints "Force
+    // killing" when it SIGKILLs a child (a second signal, or no exit within 5 s).
+    stoppedCleanly: /\): stopped|"msg":"stopped"/.test(out) && !/Force killing/.test(out),
   };
 }
 

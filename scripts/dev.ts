@@ -4,8 +4,9 @@
 //
 // The children that hold state (the API, the worker, the embedded process) run in process
 // groups of their own (`detached`): Ctrl-C reaches only this script, which passes exactly one
-// signal on. Otherwise `tsx watch` gets the terminal's SIGINT and ours, takes the second for
-// impatience and SIGKILLs its child: PGlite then is never closed, the worker never drains.
+// signal on, once (the `tsx` running this script relays the terminal's SIGINT to it too).
+// Otherwise `tsx watch` gets two signals, takes the second for impatience and SIGKILLs its
+// child: PGlite then is never closed, the worker never drains.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -49,7 +50,13 @@ if (config.embedded.database || config.embedded.broker) {
   console.log(
     `dev: web application on http://127.0.0.1:${webDevPort} (hot reload; proxies the API)`,
   );
+  // Once: `tsx` (which runs this script) relays the terminal's SIGINT to us as well.
+  let forwarded = false;
   const forward = (signal: NodeJS.Signals) => () => {
+    if (forwarded) {
+      return;
+    }
+    forwarded = true;
     child.kill(signal);
     web.kill(signal);
   };
@@ -93,6 +100,9 @@ function run(name: string, command: string, args: string[]): ChildProcess {
 
 let stopping = false;
 function stop(code: number): void {
+  if (stopping) {
+    return; // once: a second signal makes `tsx watch` SIGKILL its child
+  }
   stopping = true;
   for (const c of children) {
     c.kill('SIGTERM');
