@@ -17,7 +17,7 @@
 // which files are being handled is kept in memory. A consumer wakes on a publish in this
 // process, on the next due time of its folder, and every `pollMs` (files a dlq replay added).
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -76,6 +76,21 @@ function dueOf(file: string): number {
 export class MessageStore {
   constructor(readonly dir: string) {
     mkdirSync(join(dir, 'tmp'), { recursive: true });
+  }
+
+  /** Drops half-written files a crash left in tmp/ (never renamed in: never accepted). */
+  sweepTmp(olderThanMs = 60_000): void {
+    const tmp = join(this.dir, 'tmp');
+    for (const name of readdirSync(tmp)) {
+      const path = join(tmp, name);
+      try {
+        if (Date.now() - statSync(path).mtimeMs > olderThanMs) {
+          rmSync(path, { force: true });
+        }
+      } catch {
+        // removed meanwhile
+      }
+    }
   }
 
   folder(queue: string): string {
@@ -362,6 +377,7 @@ export class EmbeddedBroker implements Broker {
 
   constructor(o: EmbeddedBrokerOptions) {
     this.store = new MessageStore(o.dir);
+    this.store.sweepTmp();
     this.deadLetters = embeddedDeadLetters(this.store);
     this.pollMs = o.pollMs ?? 1000;
     this.requeueDelayMs = o.requeueDelayMs ?? 1000;
