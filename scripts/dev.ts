@@ -1,6 +1,12 @@
 // npm run dev: the whole service for development in one command. Creates the JWT keys and
 // the development database if missing, applies migrations, then runs the API in watch mode
 // with pretty logs. Child processes are listed in `children` and stopped together.
+//
+// The children that hold state (the API, the worker, the embedded process) run in process
+// groups of their own (`detached`): Ctrl-C reaches only this script, which passes exactly one
+// signal on, once (the `tsx` running this script relays the terminal's SIGINT to it too).
+// Otherwise `tsx watch` gets two signals, takes the second for impatience and SIGKILLs its
+// child: PGlite then is never closed, the worker never drains.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -21,13 +27,14 @@ const config = loadConfig(env);
 if (ensureKeyPair(config.jwt.privateKeyPath, config.jwt.publicKeyPath)) {
   console.log(`dev: wrote JWT keys to ${config.jwt.privateKeyPath}`);
 }
-if (config.embedded.database) {
-  // No DATABASE_URL: one process holds the embedded database, the API and the worker (and
-  // MailDev unless SMTP_URL is set). See ADR 0015; its start-up banner says what is embedded.
+if (config.embedded.database || config.embedded.broker) {
+  // No DATABASE_URL or no AMQP_URL: one process holds the embedded database and/or the
+  // in-process transport, the API and the worker (and MailDev unless SMTP_URL is set). See
+  // ADR 0015 and 0021; its start-up banner says what is embedded.
   const child = spawn(
     'node_modules/.bin/tsx',
     ['watch', '--clear-screen=false', 'src/embedded/main.ts'],
-    { stdio: 'inherit', env: { ...process.env, ...env } },
+    { stdio: 'inherit', env: { ...process.env, ...env }, detached: true },
   );
   // The web application beside it, as in the real-services mode: the page mail links open.
   const apiHost = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
@@ -43,7 +50,13 @@ if (config.embedded.database) {
   console.log(
     `dev: web application on http://127.0.0.1:${webDevPort} (hot reload; proxies the API)`,
   );
+  // Once: `tsx` (which runs this script) relays the terminal's SIGINT to us as well.
+  let forwarded = false;
   const forward = (signal: NodeJS.Signals) => () => {
+    if (forwarded) {
+      return;
+    }
+    forwarded = true;
     child.kill(signal);
     web.kill(signal);
   };
@@ -70,7 +83,11 @@ try {
 
 const children: ChildProcess[] = [];
 function run(name: string, command: string, args: string[]): ChildProcess {
-  const child = spawn(command, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+  const child = spawn(command, args, {
+    stdio: 'inherit',
+    env: { ...process.env, ...env },
+    detached: true,
+  });
   child.on('exit', (code, signal) => {
     if (!stopping) {
       console.error(`dev: ${name} exited (${signal ?? code}); stopping`);
@@ -83,6 +100,9 @@ function run(name: string, command: string, args: string[]): ChildProcess {
 
 let stopping = false;
 function stop(code: number): void {
+  if (stopping) {
+    return; // once: a second signal makes `tsx watch` SIGKILL its child
+  }
   stopping = true;
   for (const c of children) {
     c.kill('SIGTERM');
@@ -142,4 +162,4 @@ env.WEB_API_URL = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.hos
 env.WEB_DEV_PORT = String(webDevPort);
 run('web', 'node_modules/.bin/vite', ['--config', 'web/vite.config.ts']);
 console.log(`dev: web application on http://127.0.0.1:${webDevPort} (hot reload; proxies the API)`);
-console.log('dev: worker (outbox relay + mail consumer) running; RabbitMQ must answer at AMQP_URL');
+console.log('dev: worker (outbox relay + consumers) running; RabbitMQ must answer at AMQP_URL');

@@ -23,7 +23,7 @@ import authRoutes from './modules/auth/auth.routes.js';
 import browserSessionRoutes from './modules/auth/browser-session.routes.js';
 import { loadSigningKeys } from './modules/auth/keys.js';
 import { TokenService } from './modules/auth/tokens.js';
-import { brokerCheck } from './modules/health/broker-check.js';
+import { brokerCheck, embeddedBrokerCheck } from './modules/health/broker-check.js';
 import healthRoutes from './modules/health/health.routes.js';
 import usersRoutes from './modules/users/users.routes.js';
 import { watchOutboxCommits } from './modules/outbox/outbox.signal.js';
@@ -187,7 +187,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const rl = config.rateLimit;
   await app.register(healthRoutes, {
     pool: database.pool,
-    broker: brokerCheck(config.amqpUrl),
+    broker: config.embedded.broker ? embeddedBrokerCheck : brokerCheck(config.amqpUrl),
     rateLimitStore: rateStore,
   });
   await app.register(authRoutes, { auth, tokens });

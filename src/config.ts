@@ -121,11 +121,13 @@ export interface Config {
   /** The worker's own /health, /health/ready and /metrics (port 0: any free port). */
   workerHealth: { host: string; port: number };
   /**
-   * Development without DATABASE_URL / SMTP_URL: PGlite under `dataDir` and an in-process
-   * MailDev (ADR 0015). Never in production, never in tests unless asked for.
+   * Development without DATABASE_URL / AMQP_URL / SMTP_URL: PGlite under `dataDir`, the
+   * in-process transport (files under `dataDir/broker`, ADR 0021) and an in-process MailDev
+   * (ADR 0015). Never in production, never in tests unless asked for.
    */
   embedded: {
     database: boolean;
+    broker: boolean;
     smtp: boolean;
     dataDir: string;
     /** The in-process MailDev's SMTP and web ports. */
@@ -379,6 +381,7 @@ export function loadConfig(env: Env = readEnv()): Config {
     },
     embedded: {
       database: nodeEnv === 'development' && !r.isSet('DATABASE_URL'),
+      broker: nodeEnv === 'development' && !r.isSet('AMQP_URL'),
       smtp: nodeEnv === 'development' && !r.isSet('SMTP_URL'),
       dataDir: r.string('DATA_DIR', '.data'),
       smtpPort: r.int('EMBEDDED_SMTP_PORT', 1025, 1, 65535),

@@ -83,16 +83,26 @@ test('issue 8: the refresh cookie is Secure by default in production only; WEB_D
   );
 });
 
-test('development without DATABASE_URL or SMTP_URL embeds them; tests and production never do (ADR 0015)', () => {
+test('development without DATABASE_URL, AMQP_URL or SMTP_URL embeds them; tests and production never do (ADR 0015, 0021)', () => {
   const dev = loadConfig({});
   assert.deepEqual(
-    [dev.embedded.database, dev.embedded.smtp, dev.embedded.dataDir],
-    [true, true, '.data'],
+    [dev.embedded.database, dev.embedded.broker, dev.embedded.smtp, dev.embedded.dataDir],
+    [true, true, true, '.data'],
   );
-  const real = loadConfig({ DATABASE_URL: 'postgres://u@db:5432/x', SMTP_URL: 'smtp://mx:25' });
-  assert.deepEqual([real.embedded.database, real.embedded.smtp], [false, false]);
+  const real = loadConfig({
+    DATABASE_URL: 'postgres://u@db:5432/x',
+    AMQP_URL: 'amqp://u:p@mq:5672',
+    SMTP_URL: 'smtp://mx:25',
+  });
+  assert.deepEqual(
+    [real.embedded.database, real.embedded.broker, real.embedded.smtp],
+    [false, false, false],
+  );
   const t = loadConfig({ NODE_ENV: 'test' });
-  assert.deepEqual([t.embedded.database, t.embedded.smtp], [false, false]);
+  assert.deepEqual(
+    [t.embedded.database, t.embedded.broker, t.embedded.smtp],
+    [false, false, false],
+  );
   assert.equal(t.workerHealth.port, 0, 'tests: any free port');
   assert.equal(dev.workerHealth.port, 8001);
 });
@@ -107,6 +117,7 @@ test('R17 production: a complete configuration loads; each unsafe setting is ref
     MAIL_FROM: 'noreply@internships.example.com',
   };
   assert.equal(loadConfig(ok).embedded.database, false);
+  assert.equal(loadConfig(ok).embedded.broker, false, 'production never embeds the transport');
   try {
     loadConfig({ NODE_ENV: 'production', RATE_LIMIT_ENABLED: 'false' });
     assert.fail('should have thrown');

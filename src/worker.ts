@@ -3,6 +3,7 @@
 // deliveries) in one process. `--only=relay|mail|webhooks` runs one of them; any number of
 // workers may run side by side. SIGTERM/SIGINT: stop taking
 // work, finish what is in flight, return unacked messages, close connections, exit 0 (R13).
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import { Connection } from 'rabbitmq-client';
@@ -15,9 +16,12 @@ import { refuseEmbedded } from './embedded/refuse.js';
 import { batchesInFlight } from './modules/mail/delivery-batcher.js';
 import { MailConsumer, type MailOutcome } from './modules/mail/mail.consumer.js';
 import { createSmtpSender } from './modules/mail/smtp.js';
-import { declareMailTopology, mailTopology } from './modules/mail/topology.js';
+import { mailTopology } from './modules/mail/topology.js';
 import { OutboxRelay } from './modules/outbox/outbox.relay.js';
+import type { Broker } from './modules/events/broker.js';
 import type { EventOutcome } from './modules/events/consumer.js';
+import { EmbeddedBroker } from './modules/events/embedded-broker.js';
+import { RabbitBroker } from './modules/events/rabbit-broker.js';
 import { SsrfGuard } from './modules/webhooks/ssrf.js';
 import { deliveryTopology, fanoutTopology } from './modules/webhooks/topology.js';
 import { WebhookConsumers, type WebhookDeadReason } from './modules/webhooks/webhooks.consumer.js';
@@ -36,13 +40,16 @@ export interface WorkerOptions {
    * then has no LISTEN connection of its own (the app's commits in this process wake it).
    */
   database?: Database;
+  /** The broker port to use (tests); otherwise createBroker(config). Closed with the worker. */
+  broker?: Broker;
 }
 
 export interface Worker {
   relay: OutboxRelay | null;
   mail: MailConsumer | null;
   webhooks: WebhookConsumers | null;
-  rabbit: Connection;
+  /** RabbitMQ, or the in-process transport of the embedded mode (ADR 0021). */
+  broker: Broker;
   /** /health, /health/ready and /metrics of this worker (WORKER_HEALTH_PORT). */
   health: WorkerHealth;
   close(): Promise<void>;
@@ -67,6 +74,24 @@ export function amqpConnection(config: Config, name: string, log: Logger): Conne
   return rabbit;
 }
 
+/**
+ * RabbitMQ at AMQP_URL; the in-process transport (files under DATA_DIR/broker) when
+ * loadConfig chose it: development without AMQP_URL, never production (ADR 0021).
+ */
+export function createBroker(
+  config: Config,
+  log: Logger,
+  name = `ifd-worker-${process.pid}`,
+): Broker {
+  if (config.embedded.broker) {
+    if (config.nodeEnv === 'production') {
+      throw new ConfigError(['the in-process transport is for development only: set AMQP_URL']);
+    }
+    return new EmbeddedBroker({ dir: join(config.embedded.dataDir, 'broker') });
+  }
+  return new RabbitBroker(amqpConnection(config, name, log));
+}
+
 export async function startWorker(config: Config, opts: WorkerOptions = {}): Promise<Worker> {
   const roles = new Set(opts.roles ?? ROLES);
   const log = opts.log ?? createLogger(config, 'worker');
@@ -86,7 +111,7 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
         (roles.has('webhooks') ? 10 : 0),
       (err) => log.warn({ err }, 'idle database client error'),
     );
-  const rabbit = amqpConnection(config, `ifd-worker-${process.pid}`, log);
+  const broker = opts.broker ?? createBroker(config, log);
 
   let mail: MailConsumer | null = null;
   let webhooks: WebhookConsumers | null = null;
@@ -95,7 +120,7 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
   const health = await startWorkerHealth(
     config.workerHealth,
     {
-      broker: () => rabbit.ready,
+      broker: () => broker.ready,
       consumers: (): Record<string, boolean> => ({
         ...(roles.has('mail') ? { mail: mail?.running ?? false } : {}),
         ...(roles.has('webhooks') ? { webhooks: webhooks?.running ?? false } : {}),
@@ -107,15 +132,17 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
 
   if (roles.has('mail')) {
     // Best effort: consumer and publishers re-declare on every (re)connect anyway.
-    await declareMailTopology(rabbit, topology).catch((err: unknown) =>
-      log.warn({ err }, 'could not declare the mail topology yet; will on connect'),
-    );
+    await broker
+      .declare(topology)
+      .catch((err: unknown) =>
+        log.warn({ err }, 'could not declare the mail topology yet; will on connect'),
+      );
   }
 
   if (roles.has('mail')) {
     sender = createSmtpSender(config.smtpUrl, config.mail.smtpPoolSize);
     mail = new MailConsumer({
-      rabbit,
+      broker,
       pool: database.pool,
       sender,
       topology,
@@ -133,7 +160,7 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
 
   if (roles.has('webhooks')) {
     webhooks = new WebhookConsumers({
-      rabbit,
+      broker,
       pool: database.pool,
       fanout: fanoutTopology(config),
       delivery: deliveryTopology(config),
@@ -156,7 +183,7 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
     relay = new OutboxRelay({
       pool: database.pool,
       databaseUrl: opts.database ? null : config.databaseUrl,
-      rabbit,
+      broker,
       exchange: config.events.exchange,
       batchSize: config.outbox.batchSize,
       pollMs: config.outbox.pollMs,
@@ -167,7 +194,7 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
     relay.start();
   }
   log.info(
-    { roles: [...roles], queue: topology.queue, exchange: topology.exchange },
+    { roles: [...roles], broker: broker.kind, queue: topology.queue, exchange: topology.exchange },
     'worker started',
   );
 
@@ -176,7 +203,7 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
     relay,
     mail,
     webhooks,
-    rabbit,
+    broker,
     health,
     close: () => {
       closing ??= (async () => {
@@ -184,7 +211,7 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
         await relay?.stop();
         await mail?.stop();
         await webhooks?.stop();
-        await rabbit.close();
+        await broker.close();
         sender?.close();
         if (!opts.database) {
           await database.close();
@@ -210,6 +237,13 @@ function parseRoles(argv: string[]): WorkerRole[] | undefined {
 async function main(): Promise<void> {
   const config = loadConfig();
   refuseEmbedded(config, 'the worker');
+  if (config.embedded.broker) {
+    // Its consumers keep in memory which messages are in hand: one process only, the one
+    // `npm run dev` starts (ADR 0021).
+    throw new ConfigError([
+      'AMQP_URL is not set: the in-process transport runs only inside `npm run dev` (one process); to start the worker on its own, set AMQP_URL to a RabbitMQ server',
+    ]);
+  }
   const log = createLogger(config, 'worker');
   const worker = await startWorker(config, { roles: parseRoles(process.argv.slice(2)), log });
   closeOnSignals({

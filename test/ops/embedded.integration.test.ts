@@ -1,18 +1,20 @@
-// Embedded development mode (ADR 0015): `src/embedded/main.ts` (what `npm run dev` runs
-// without DATABASE_URL) as a child process on a temporary DATA_DIR: it starts with PGlite and
-// an in-process MailDev, a registration's welcome mail reaches that MailDev, a second process
-// on the same folder is refused (the restart: embedded-restart.integration.test.ts). The mail path still goes
-// through the real RabbitMQ (AMQP_URL): the in-process transport does not exist yet.
+// Embedded development mode (ADR 0015, 0021): `src/embedded/main.ts` (what `npm run dev` runs
+// without DATABASE_URL, AMQP_URL and SMTP_URL) as a child process on a temporary DATA_DIR: it
+// starts with PGlite, the in-process transport and an in-process MailDev; the v1 contract walk
+// (the same as on the real services, test/http/v1-contract.integration.test.ts) passes through
+// it with its mails read from that MailDev; `npm run dlq` works on its transport while it
+// runs; a second process on the same folder is refused; Ctrl-C closes PGlite (the restart:
+// embedded-restart.integration.test.ts).
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { testConfig, testKeyPaths } from '../helpers/app.js';
-import { register } from '../helpers/factories.js';
+import { testKeyPaths } from '../helpers/app.js';
 import { freePort } from '../helpers/maildev.js';
 import { runEntry, startEntry, type Started } from '../helpers/process.js';
-import { deleteTestTopology, eventually, mailTestEnv } from '../helpers/worker.js';
+import { walkV1Contract } from '../helpers/v1-contract.js';
+import { eventually } from '../helpers/worker.js';
 
 const START_MS = 110_000; // PGlite's first start (initdb + migrations) is slow on a busy 2-core machine
 
@@ -32,9 +34,10 @@ before(async () => {
   api = `http://127.0.0.1:${port}`;
   mailWeb = `http://127.0.0.1:${web}`;
   env = {
-    ...mailTestEnv(), // the run's own exchange and queues on the real RabbitMQ
-    NODE_ENV: 'development', // no DATABASE_URL, no SMTP_URL: both embedded
+    NODE_ENV: 'development', // no DATABASE_URL, AMQP_URL, SMTP_URL: all three embedded
     LOG_LEVEL: 'info',
+    PUBLIC_URL: 'http://127.0.0.1:5173',
+    MAIL_RETRY_BASE_MS: '200',
     DATA_DIR: join(cwd, '.data'),
     PORT: String(port),
     WORKER_HEALTH_PORT: String(health),
@@ -44,8 +47,7 @@ before(async () => {
     JWT_PUBLIC_KEY_PATH: keys.publicKey,
   };
 });
-after(async () => {
-  await deleteTestTopology(testConfig('postgres://unused@127.0.0.1/unused', env)).catch(() => {});
+after(() => {
   rmSync(cwd, { recursive: true, force: true });
 });
 
@@ -55,12 +57,16 @@ async function start(): Promise<Started> {
   return p;
 }
 
-describe('embedded development mode (PGlite + in-process MailDev, one process)', () => {
-  const user = { username: `emb_${process.pid}`, password: 'correct horse embedded staple' };
+interface MailDevMail {
+  subject: string;
+  text?: string;
+  to: { address: string }[];
+}
 
+describe('embedded development mode (PGlite, in-process transport and MailDev, one process)', () => {
   test(
-    'starts with a banner naming the embedded parts; registration → welcome mail in its MailDev',
-    { timeout: START_MS + 60_000 },
+    'starts with a banner naming the embedded parts; the v1 contract walk passes through it',
+    { timeout: START_MS + 90_000 },
     async () => {
       const p = await start();
       try {
@@ -69,22 +75,45 @@ describe('embedded development mode (PGlite + in-process MailDev, one process)',
           out,
           /PostgreSQL {3}embedded \(PGlite\) in .*\.data\/pglite; for a real server set DATABASE_URL=/,
         );
+        assert.match(
+          out,
+          /RabbitMQ {5}embedded \(in-process transport\) in .*\.data\/broker, dead letters: npm run dlq -- list; for a real broker set AMQP_URL=/,
+        );
         assert.match(out, /Mail {9}embedded MailDev: every mail at http:\/\/127\.0\.0\.1:\d+/);
-        assert.match(out, /RabbitMQ .*not embedded yet/);
         assert.ok(existsSync(join(env.DATA_DIR!, 'pglite.lock')));
 
         const ready = await fetch(`${api}/health/ready`);
         assert.equal(ready.status, 200);
-        const body = (await ready.json()) as { schema: { applied: number; expected: number } };
+        const body = (await ready.json()) as {
+          broker: string;
+          schema: { applied: number; expected: number };
+        };
         assert.equal(body.schema.applied, body.schema.expected, 'the same migrations applied');
+        assert.equal(body.broker, 'embedded');
 
-        const reg = await register(api, { ...user, email: `${user.username}@example.com` });
-        const mail = await eventually(async () => {
-          const res = await fetch(`${mailWeb}/api/email`);
-          const all = (await res.json()) as Array<{ subject: string; to: { address: string }[] }>;
-          return all.find((m) => m.to.some((t) => t.address === reg.email));
-        }, 30_000);
-        assert.equal(mail.subject, 'Welcome to Internship for developers! ⛵');
+        await walkV1Contract(
+          api,
+          {
+            waitFor: async (to, subject) => {
+              const mail = await eventually(async () => {
+                const res = await fetch(`${mailWeb}/api/email`);
+                const all = (await res.json()) as MailDevMail[];
+                return all.find((m) => m.subject === subject && m.to.some((t) => t.address === to));
+              }, 30_000);
+              return mail.text ?? '';
+            },
+          },
+          env.PUBLIC_URL!,
+        );
+
+        // The operator's tool reaches the running process's transport (its files).
+        const dlq = await runEntry('scripts/dlq.ts', env, {
+          cwd,
+          args: ['list'],
+          timeoutMs: 60_000,
+        });
+        assert.equal(dlq.code, 0, dlq.output);
+        assert.match(dlq.output, /ifd\.mail\.dead: 0 dead letter\(s\)/);
 
         // A second process on the same folder would corrupt it: refused, naming the holder.
         const second = await runEntry('src/embedded/main.ts', env, { cwd, timeoutMs: 60_000 });
@@ -94,8 +123,10 @@ describe('embedded development mode (PGlite + in-process MailDev, one process)',
           new RegExp(`in use by another process \\(PID ${p.child.pid}\\)`),
         );
       } finally {
-        assert.equal((await p.stop()).code, 0, 'SIGTERM closes everything and exits 0');
+        // Ctrl-C: everything stops, PGlite is closed (not left for recovery at the next start).
+        assert.equal((await p.stop('SIGINT')).code, 0, `SIGINT exits 0:\n${p.output()}`);
       }
+      assert.match(p.output(), /"msg":"stopped"/);
       assert.ok(!existsSync(join(env.DATA_DIR!, 'pglite.lock')), 'the lock is released');
     },
   );

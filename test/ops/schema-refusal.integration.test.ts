@@ -46,4 +46,17 @@ describe('R17 the API and the schema version', () => {
     assert.equal(r.code, 1, r.output);
     assert.match(r.output, /embedded development database runs only inside `npm run dev`/);
   });
+
+  test('development without AMQP_URL: src/worker.ts alone refuses (the in-process transport lives in npm run dev)', async () => {
+    const r = await runEntry(
+      'src/worker.ts',
+      { NODE_ENV: 'development', DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/unused' },
+      { cwd: cwd() },
+    );
+    assert.equal(r.code, 1, r.output);
+    assert.match(
+      r.output,
+      /AMQP_URL is not set: the in-process transport runs only inside `npm run dev` \(one process\)/,
+    );
+  });
 });

@@ -7,16 +7,11 @@
 // `defer` re-publishes to a tier without counting an attempt (the handler chose not to try
 // now). Every re-publish is confirmed by the broker before the original is acked, so nothing
 // is dropped; an exception escaping the handler (or a failed re-publish) nacks with requeue.
+// The broker is a port (broker.ts): RabbitMQ, or the embedded development transport.
 import { recordConsumerOutcome } from '../../lib/metrics.js';
 import type { Logger } from 'pino';
-import {
-  ConsumerStatus,
-  type AsyncMessage,
-  type Connection,
-  type Consumer,
-  type Publisher,
-} from 'rabbitmq-client';
-import { queueDeclarations, type ConsumerTopology } from './topology.js';
+import type { Broker, BrokerMessage, OutgoingMessage, TopologyConsumer } from './broker.js';
+import type { ConsumerTopology } from './topology.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -28,7 +23,7 @@ export interface EventMessage {
   /** 1 for the first try, 2 for the first retry, ... */
   attempt: number;
   headers: Record<string, unknown>;
-  raw: AsyncMessage;
+  raw: BrokerMessage;
 }
 
 /** What a handler did (style rule 7): the core turns it into an ack, a retry or a dead letter. */
@@ -65,7 +60,7 @@ export type EventOutcome<R extends string = string> =
     };
 
 export interface EventConsumerOptions<R extends string> {
-  rabbit: Connection;
+  broker: Broker;
   topology: ConsumerTopology;
   prefetch: number;
   /** Messages handled at once (at most `prefetch`). */
@@ -93,75 +88,47 @@ export function errorText(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).slice(0, 500);
 }
 
-function parseBody(msg: AsyncMessage): { ok: true; value: unknown } | { ok: false; error: string } {
-  const b: unknown = msg.body;
-  if (Buffer.isBuffer(b) || typeof b === 'string') {
-    try {
-      return { ok: true, value: JSON.parse(b.toString()) as unknown };
-    } catch {
-      return { ok: false, error: 'body is not JSON' };
-    }
+function parseBody(
+  msg: BrokerMessage,
+): { ok: true; value: unknown } | { ok: false; error: string } {
+  try {
+    return { ok: true, value: JSON.parse(msg.body.toString()) as unknown };
+  } catch {
+    return { ok: false, error: 'body is not JSON' };
   }
-  return { ok: true, value: b };
-}
-
-function rawBody(msg: AsyncMessage): Buffer {
-  const b: unknown = msg.body;
-  if (Buffer.isBuffer(b)) {
-    return b;
-  }
-  return Buffer.from(typeof b === 'string' ? b : JSON.stringify(b ?? null));
 }
 
 export class EventConsumer<R extends string = string> {
-  private consumer: Consumer | null = null;
-  private readonly publisher: Publisher;
+  private consumer: TopologyConsumer | null = null;
 
-  constructor(private readonly o: EventConsumerOptions<R>) {
-    this.publisher = o.rabbit.createPublisher({
-      confirm: true,
-      maxAttempts: 2,
-      queues: queueDeclarations(o.topology),
-    });
-  }
+  constructor(private readonly o: EventConsumerOptions<R>) {}
 
   start(): void {
     const t = this.o.topology;
-    const [mainQueue] = queueDeclarations(t);
-    this.consumer = this.o.rabbit.createConsumer(
+    this.consumer = this.o.broker.consume(
+      t,
       {
-        queue: t.queue,
-        queueOptions: mainQueue,
-        qos: { prefetchCount: this.o.prefetch },
-        concurrency: Math.min(this.o.concurrency, this.o.prefetch),
-        requeue: true,
-        exchanges: [{ exchange: t.exchange, type: 'topic', durable: true }],
-        queueBindings: t.bindings.map((routingKey) => ({
-          exchange: t.exchange,
-          queue: t.queue,
-          routingKey,
-        })),
+        prefetch: this.o.prefetch,
+        concurrency: this.o.concurrency,
+        onError: (err) => this.o.log.warn({ err }, `${t.name} consumer error`),
       },
       async (msg) => {
         const outcome = await this.process(msg);
         recordConsumerOutcome(t.name, outcome);
         this.o.onOutcome?.(outcome);
         this.logOutcome(outcome);
-        return ConsumerStatus.ACK;
       },
     );
-    this.consumer.on('error', (err) => this.o.log.warn({ err }, `${t.name} consumer error`));
   }
 
   /** Registered with the broker and taking messages (the worker's readiness). */
   get running(): boolean {
-    return this.o.rabbit.ready && (this.consumer?.consumerTag ?? '') !== '';
+    return this.consumer?.running ?? false;
   }
 
   /** Stops taking messages and waits for handlers in flight; unacked messages return. */
   async stop(): Promise<void> {
     await this.consumer?.close();
-    await this.publisher.close();
   }
 
   private logOutcome(o: EventOutcome<R>): void {
@@ -184,7 +151,7 @@ export class EventConsumer<R extends string = string> {
     }
   }
 
-  private async process(msg: AsyncMessage): Promise<EventOutcome<R>> {
+  private async process(msg: BrokerMessage): Promise<EventOutcome<R>> {
     const eventId = msg.messageId ?? '';
     const type = msg.type ?? msg.routingKey;
     if (!UUID.test(eventId)) {
@@ -219,7 +186,7 @@ export class EventConsumer<R extends string = string> {
         return this.dead(msg, eventId, type, result.reason, result.error, attempt);
       case 'defer': {
         const tier = this.o.topology.defer ?? this.o.topology.retryAtLeast(result.delayMs);
-        await this.republish(msg, tier.queue, { 'x-attempts': attempt - 1 });
+        await this.queue.retry(tier, this.copy(msg, { 'x-attempts': attempt - 1 }));
         return { status: 'deferred', eventId, type, delayMs: tier.delayMs, detail: result.detail };
       }
       case 'retry': {
@@ -231,10 +198,9 @@ export class EventConsumer<R extends string = string> {
           result.atLeastMs !== undefined && result.atLeastMs > scheduled.delayMs
             ? this.o.topology.retryAtLeast(result.atLeastMs)
             : scheduled;
-        await this.republish(
-          msg,
-          tier.queue,
-          { 'x-attempts': attempt, 'x-last-error': result.error },
+        await this.queue.retry(
+          tier,
+          this.copy(msg, { 'x-attempts': attempt, 'x-last-error': result.error }),
           this.jittered(tier.delayMs),
         );
         return {
@@ -250,20 +216,22 @@ export class EventConsumer<R extends string = string> {
   }
 
   private async dead(
-    msg: AsyncMessage,
+    msg: BrokerMessage,
     eventId: string,
     type: string,
     reason: R | CoreDeadReason,
     error: string,
     attempt?: number,
   ): Promise<EventOutcome<R>> {
-    await this.republish(msg, this.o.topology.dead, {
-      'x-dead-reason': reason,
-      'x-last-error': error,
-      'x-dead-at': new Date().toISOString(),
-      'x-original-routing-key': msg.routingKey,
-      ...(attempt !== undefined ? { 'x-attempts': attempt } : {}),
-    });
+    await this.queue.deadLetter(
+      this.copy(msg, {
+        'x-dead-reason': reason,
+        'x-last-error': error,
+        'x-dead-at': new Date().toISOString(),
+        'x-original-routing-key': msg.routingKey,
+        ...(attempt !== undefined ? { 'x-attempts': attempt } : {}),
+      }),
+    );
     return { status: 'dead', eventId, type, reason, error, attempt };
   }
 
@@ -272,27 +240,22 @@ export class EventConsumer<R extends string = string> {
     return j > 0 && delayMs > 0 ? Math.round(delayMs * (1 - Math.random() * j)) : undefined;
   }
 
-  /** Publishes a copy (same id, type, body) to a queue with confirm; the caller then acks. */
-  private async republish(
-    msg: AsyncMessage,
-    queue: string,
-    headers: Record<string, string | number>,
-    expirationMs?: number,
-  ): Promise<void> {
-    await this.publisher.send(
-      {
-        exchange: '',
-        routingKey: queue,
-        durable: true,
-        mandatory: true,
-        messageId: msg.messageId,
-        type: msg.type ?? msg.routingKey,
-        contentType: msg.contentType,
-        timestamp: msg.timestamp,
-        headers: { ...msg.headers, ...headers },
-        ...(expirationMs !== undefined ? { expiration: String(expirationMs) } : {}),
-      },
-      rawBody(msg),
-    );
+  private get queue(): TopologyConsumer {
+    if (this.consumer === null) {
+      throw new Error(`${this.o.topology.name} consumer is not started`);
+    }
+    return this.consumer;
+  }
+
+  /** A copy (same id, type, body) with more headers; stored before the caller acks. */
+  private copy(msg: BrokerMessage, headers: Record<string, string | number>): OutgoingMessage {
+    return {
+      messageId: msg.messageId,
+      type: msg.type ?? msg.routingKey,
+      contentType: msg.contentType,
+      timestamp: msg.timestamp,
+      headers: { ...msg.headers, ...headers },
+      body: msg.body,
+    };
   }
 }

@@ -1,41 +1,21 @@
-// Operator tools for the dead-letter queue of any consumer of the events pipeline
-// (`npm run dlq -- --consumer NAME list|requeue|purge`). Messages are fetched with basic.get and
+// The RabbitMQ side of the operator tools for the dead-letter queue of any consumer of the
+// events pipeline (`npm run dlq -- --consumer NAME list|requeue|purge`; the embedded side:
+// embedded-broker.ts). Messages are fetched with basic.get and
 // left unacknowledged while we look at them; closing the channel returns the ones we did not
 // act on to the queue, in order.
 import type { Connection, SyncMessage } from 'rabbitmq-client';
+import { describeDeadLetter, requeuedHeaders, type DeadLetter } from './broker.js';
 import type { ConsumerTopology } from './topology.js';
 
-export interface DeadLetter {
-  eventId: string;
-  type: string;
-  reason: string;
-  error: string;
-  attempts: number;
-  deadAt: string;
-  payload: unknown;
-}
+export type { DeadLetter };
 
 function describe(msg: SyncMessage): DeadLetter {
-  const h = msg.headers ?? {};
-  const text = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
-  const body: unknown = msg.body;
-  let payload: unknown = body;
-  if (Buffer.isBuffer(body)) {
-    try {
-      payload = JSON.parse(body.toString()) as unknown;
-    } catch {
-      payload = body.toString();
-    }
-  }
-  return {
-    eventId: msg.messageId ?? '',
-    type: msg.type ?? text(h['x-original-routing-key']),
-    reason: text(h['x-dead-reason']) || 'rejected',
-    error: text(h['x-last-error']),
-    attempts: Number(h['x-attempts'] ?? 0) || 0,
-    deadAt: text(h['x-dead-at']),
-    payload,
-  };
+  return describeDeadLetter({
+    messageId: msg.messageId,
+    type: msg.type,
+    headers: msg.headers,
+    body: msg.body as unknown,
+  });
 }
 
 /** Walks up to `limit` dead letters; `act` returns true to acknowledge (remove) one. */
@@ -92,19 +72,7 @@ export async function requeueDeadLetters(
       if (opts.eventId !== undefined && d.eventId !== opts.eventId) {
         return false;
       }
-      const headers: Record<string, unknown> = { ...msg.headers };
-      for (const k of [
-        'x-death',
-        'x-attempts',
-        'x-dead-reason',
-        'x-dead-at',
-        'x-first-death-exchange',
-        'x-first-death-queue',
-        'x-first-death-reason',
-      ]) {
-        delete headers[k];
-      }
-      headers['x-requeued-at'] = new Date().toISOString();
+      const headers = requeuedHeaders(msg.headers);
       await pub.send(
         {
           exchange: '',

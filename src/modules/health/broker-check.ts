@@ -4,7 +4,7 @@
 // stale. Readiness never waits on the broker except for the very first check.
 import { Connection } from 'rabbitmq-client';
 
-export type BrokerState = 'up' | 'down';
+export type BrokerState = 'up' | 'down' | 'embedded';
 
 export interface BrokerCheck {
   state(): Promise<BrokerState>;
@@ -48,3 +48,6 @@ export function brokerCheck(url: string, maxAgeMs = 10_000, timeoutMs = 2000): B
     },
   };
 }
+
+/** The in-process transport (development, ADR 0021) lives in the API's own process. */
+export const embeddedBrokerCheck: BrokerCheck = { state: () => Promise.resolve('embedded') };

@@ -21,7 +21,8 @@ const Ready = Type.Object({
   broker: Type.String({
     description:
       'up | down: RabbitMQ accepts a connection (checked at most every 10 s). Reported, not ' +
-      'gating: the outbox holds mails while the broker is away (R1).',
+      'gating: the outbox holds mails while the broker is away (R1). embedded: the ' +
+      'in-process transport of the development mode (no AMQP_URL).',
   }),
 });
 

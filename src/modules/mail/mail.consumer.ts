@@ -6,7 +6,7 @@
 // payload, unknown type) and exhausted retries go to <queue>.dead with the reason in headers.
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import type { Connection } from 'rabbitmq-client';
+import type { Broker } from '../events/broker.js';
 import {
   errorText,
   EventConsumer,
@@ -31,7 +31,7 @@ export type MailOutcome =
   | { status: 'dead'; eventId: string; reason: DeadReason; error: string };
 
 export interface MailConsumerOptions {
-  rabbit: Connection;
+  broker: Broker;
   pool: pg.Pool;
   sender: MailSender;
   topology: MailTopology;
@@ -99,7 +99,7 @@ export class MailConsumer {
       batchesInFlight(Math.min(o.concurrency, o.prefetch), o.batchSize),
     );
     this.core = new EventConsumer<MailDeadReason>({
-      rabbit: o.rabbit,
+      broker: o.broker,
       topology: o.topology,
       prefetch: o.prefetch,
       concurrency: o.concurrency,

@@ -97,7 +97,7 @@ before(async () => {
     log: pino({ level: 'silent' }),
     onOutcome: (o) => outcomes.push(o),
   });
-  await eventually(async () => worker!.rabbit.ready, 10_000, 'worker connected');
+  await eventually(async () => worker!.broker.ready, 10_000, 'worker connected');
 });
 
 after(async () => {

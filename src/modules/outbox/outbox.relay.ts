@@ -12,8 +12,8 @@
 // depends on them. Several relays may run at once: rows are claimed with FOR UPDATE SKIP LOCKED.
 import pg from 'pg';
 import type { Logger } from 'pino';
-import type { Connection, Publisher } from 'rabbitmq-client';
 import { publisherMetrics } from '../../lib/metrics.js';
+import type { Broker } from '../events/broker.js';
 import { outboxRepository, type FailedPublish, type PendingEvent } from './outbox.repository.js';
 import { OUTBOX_CHANNEL, onOutboxCommit } from './outbox.signal.js';
 
@@ -40,7 +40,8 @@ export interface RelayOptions {
   pool: pg.Pool;
   /** A dedicated connection LISTENs on this URL for other processes' NOTIFY (null: none). */
   databaseUrl: string | null;
-  rabbit: Connection;
+  /** RabbitMQ or the embedded transport (the broker port, ADR 0021). */
+  broker: Broker;
   exchange: string;
   batchSize: number;
   pollMs: number;
@@ -62,9 +63,6 @@ class PublishTimeout extends Error {
 }
 
 export class OutboxRelay {
-  private readonly publisher: Publisher;
-  /** message id → reply text of messages the broker returned as unroutable. */
-  private readonly returned = new Map<string, string>();
   private running = false;
   /** A wake-up that arrived while no wait was in progress (the next wait ends at once). */
   private pendingWake: WakeSource | null = null;
@@ -77,30 +75,16 @@ export class OutboxRelay {
   private loop: Promise<void> | null = null;
   private listener: pg.Client | null = null;
   private listenRetry: NodeJS.Timeout | null = null;
-  private readonly onConnection = () => this.wake('broker');
+  private offConnect: (() => void) | null = null;
 
-  constructor(private readonly o: RelayOptions) {
-    this.publisher = o.rabbit.createPublisher({
-      confirm: true,
-      maxAttempts: 1,
-      exchanges: [{ exchange: o.exchange, type: 'topic', durable: true }],
-    });
-    this.publisher.on('basic.return', (msg) => {
-      if (msg.messageId !== undefined) {
-        if (this.returned.size > 10_000) {
-          this.returned.clear();
-        }
-        this.returned.set(msg.messageId, `${msg.replyCode} ${msg.replyText}`);
-      }
-    });
-  }
+  constructor(private readonly o: RelayOptions) {}
 
   start(): void {
     if (this.running) {
       return;
     }
     this.running = true;
-    this.o.rabbit.on('connection', this.onConnection);
+    this.offConnect = this.o.broker.onConnect(() => this.wake('broker'));
     this.stopCommitWatch = onOutboxCommit(() => this.wake('commit'));
     this.listen();
     this.loop = this.run();
@@ -112,7 +96,8 @@ export class OutboxRelay {
       return;
     }
     this.running = false;
-    this.o.rabbit.off('connection', this.onConnection);
+    this.offConnect?.();
+    this.offConnect = null;
     this.stopCommitWatch?.();
     this.stopCommitWatch = null;
     this.wake();
@@ -120,7 +105,6 @@ export class OutboxRelay {
       clearTimeout(this.listenRetry);
     }
     await this.loop;
-    await this.publisher.close().catch(() => {});
     const listener = this.listener;
     this.listener = null;
     await listener?.end().catch(() => {});
@@ -221,7 +205,7 @@ export class OutboxRelay {
   private async run(): Promise<void> {
     let source: WakeSource = 'start';
     while (this.running) {
-      if (!this.o.rabbit.ready) {
+      if (!this.o.broker.ready) {
         // Broker down: do not burn attempts on every row; wait for the reconnect (or poll).
         source = await this.idle(this.o.pollMs);
         continue;
@@ -305,31 +289,19 @@ export class OutboxRelay {
         this.o.publishTimeoutMs,
       );
     });
-    const send = this.publisher.send(
-      {
-        exchange: this.o.exchange,
-        routingKey: row.type,
-        mandatory: true,
-        durable: true,
-        messageId: row.eventId,
-        type: row.type,
-        contentType: 'application/json',
-        timestamp: Math.floor(row.createdAt.getTime() / 1000),
-      },
-      Buffer.from(JSON.stringify(row.payload)),
-    );
+    // Resolves once the broker holds it durably; rejects when it is unroutable (broker.ts).
+    const send = this.o.broker.publish(this.o.exchange, row.type, {
+      messageId: row.eventId,
+      type: row.type,
+      contentType: 'application/json',
+      timestamp: Math.floor(row.createdAt.getTime() / 1000),
+      body: Buffer.from(JSON.stringify(row.payload)),
+    });
     try {
       await Promise.race([send, timeout]);
     } finally {
       clearTimeout(timer);
       send.catch(() => {}); // a late rejection after a timeout is already accounted for
-    }
-    // The client emits basic.return on a later tick than the confirm that follows it.
-    await new Promise((r) => setImmediate(r));
-    const returned = this.returned.get(row.eventId);
-    if (returned !== undefined) {
-      this.returned.delete(row.eventId);
-      throw new Error(`unroutable: broker returned the message (${returned})`);
     }
   }
 }

@@ -11,9 +11,9 @@
 // never the queue.
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import type { Connection, Publisher } from 'rabbitmq-client';
 import { Webhook } from 'standardwebhooks';
 import { request, type Dispatcher } from 'undici';
+import type { Broker } from '../events/broker.js';
 import {
   errorText,
   EventConsumer,
@@ -48,24 +48,18 @@ function jobIds(body: unknown): number[] | null {
 
 /** Publishes one delivery job per delivery, confirmed (message id = the delivery's uuid). */
 async function publishJobs(
-  publisher: Publisher,
+  broker: Broker,
   queue: string,
   jobs: Array<{ id: number; webhookId: string }>,
 ): Promise<void> {
   await Promise.all(
     jobs.map((j) =>
-      publisher.send(
-        {
-          exchange: '',
-          routingKey: queue,
-          durable: true,
-          mandatory: true,
-          messageId: j.webhookId,
-          type: DELIVER_TYPE,
-          contentType: 'application/json',
-        },
-        Buffer.from(JSON.stringify({ v: 1, delivery_ids: [j.id] })),
-      ),
+      broker.send(queue, {
+        messageId: j.webhookId,
+        type: DELIVER_TYPE,
+        contentType: 'application/json',
+        body: Buffer.from(JSON.stringify({ v: 1, delivery_ids: [j.id] })),
+      }),
     ),
   );
 }
@@ -115,7 +109,7 @@ async function readPrefix(body: Dispatcher.ResponseData['body']): Promise<string
 export type WebhookDeadReason = 'gone' | 'invalid_job';
 
 export interface WebhookConsumersOptions {
-  rabbit: Connection;
+  broker: Broker;
   pool: pg.Pool;
   fanout: ConsumerTopology;
   delivery: ConsumerTopology;
@@ -130,19 +124,17 @@ export interface WebhookConsumersOptions {
 export class WebhookConsumers {
   private readonly fanoutCore: EventConsumer<WebhookDeadReason>;
   private readonly deliveryCore: EventConsumer<WebhookDeadReason>;
-  private readonly publisher: Publisher;
   private readonly agent: ReturnType<SsrfGuard['agent']>;
   private readonly inFlight = new Map<number, number>();
   private readonly attempting = new Set<number>();
 
   constructor(private readonly o: WebhookConsumersOptions) {
-    this.publisher = o.rabbit.createPublisher({ confirm: true, maxAttempts: 2 });
     this.agent = o.guard.agent({
       // Per origin: subscriptions on one host share it; the per-subscription cap bounds each.
       connections: Math.max(o.settings.perSubscription * 2, o.concurrency),
       timeoutMs: o.settings.timeoutMs,
     });
-    const common = { rabbit: o.rabbit, log: o.log, jitter: 0.2 };
+    const common = { broker: o.broker, log: o.log, jitter: 0.2 };
     this.fanoutCore = new EventConsumer<WebhookDeadReason>({
       ...common,
       topology: o.fanout,
@@ -174,7 +166,6 @@ export class WebhookConsumers {
   async stop(): Promise<void> {
     await this.fanoutCore.stop();
     await this.deliveryCore.stop();
-    await this.publisher.close();
     await this.agent.close();
   }
 
@@ -197,7 +188,7 @@ export class WebhookConsumers {
     } catch (err) {
       return { status: 'retry', error: `database: ${errorText(err)}` };
     }
-    await publishJobs(this.publisher, this.o.delivery.queue, jobs);
+    await publishJobs(this.o.broker, this.o.delivery.queue, jobs);
     return jobs.length === 0
       ? { status: 'skipped', detail: 'no subscription selects this type' }
       : { status: 'done', detail: `${jobs.length} deliveries` };
@@ -211,7 +202,7 @@ export class WebhookConsumers {
     if (ids.length > 1) {
       // A job of the API for several deliveries (recover): one job each, retried apart.
       const jobs = await workerRepository.webhookIds(this.o.pool, ids);
-      await publishJobs(this.publisher, this.o.delivery.queue, jobs);
+      await publishJobs(this.o.broker, this.o.delivery.queue, jobs);
       return { status: 'done', detail: `split into ${jobs.length} jobs` };
     }
     let job: DeliveryJob | undefined;

@@ -74,7 +74,7 @@ before(async () => {
   worker = await startWorker(t.config, {
     log: pino({ level: process.env.TEST_WORKER_LOG ?? 'silent' }),
   });
-  await eventually(async () => worker.rabbit.ready, 10_000, 'worker connected');
+  await eventually(async () => worker.broker.ready, 10_000, 'worker connected');
   su = await makeUser(t, { superuser: true });
   plain = await makeUser(t);
 });

@@ -7503,7 +7503,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description up | down: RabbitMQ accepts a connection (checked at most every 10 s). Reported, not gating: the outbox holds mails while the broker is away (R1). */
+                            /** @description up | down: RabbitMQ accepts a connection (checked at most every 10 s). Reported, not gating: the outbox holds mails while the broker is away (R1). embedded: the in-process transport of the development mode (no AMQP_URL). */
                             broker: string;
                             /** @description up: the database answers */
                             database: string;
