@@ -25,7 +25,7 @@ const FEATURE_PUBLIC = {
     'tokens',
     'sessions.repository',
   ],
-  events: ['consumer', 'routes', 'topology'],
+  events: ['broker', 'consumer', 'routes', 'topology'],
   health: [],
   mail: [],
   outbox: ['catalogue', 'outbox.writer', 'user-events', 'outbox.repository'],
