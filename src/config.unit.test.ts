@@ -126,3 +126,15 @@ test('R17 production: a complete configuration loads; each unsafe setting is ref
     assert.equal(err.problems.length, 6, err.message);
   }
 });
+
+test('PUBLIC_URL is normalised once: no trailing slash, so links are `${publicUrl}/path`', () => {
+  assert.equal(
+    loadConfig({ PUBLIC_URL: 'https://app.example.test//' }).publicUrl,
+    'https://app.example.test',
+  );
+  assert.equal(
+    loadConfig({ PUBLIC_URL: 'https://app.example.test/base/' }).publicUrl,
+    'https://app.example.test/base',
+  );
+  assert.equal(loadConfig({}).publicUrl, 'http://127.0.0.1:8000');
+});

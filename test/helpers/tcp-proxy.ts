@@ -23,6 +23,8 @@ export interface TcpProxy {
   restore(): Promise<void>;
   /** Closes every open connection (clients see a reset) without changing the mode. */
   dropConnections(): void;
+  /** Connections accepted so far: a test waits for a client's next one instead of sleeping. */
+  accepted(): number;
   close(): Promise<void>;
 }
 
@@ -67,7 +69,9 @@ export async function startTcpProxy(
     });
   };
 
+  let accepted = 0;
   const onConnection = (client: Socket) => {
+    accepted += 1;
     track(client);
     const m = mode;
     if (m.kind === 'smtp') {
@@ -158,6 +162,7 @@ export async function startTcpProxy(
       }
     },
     dropConnections,
+    accepted: () => accepted,
     async close() {
       mode = { kind: 'cut' };
       const closed = stopListening();

@@ -14,7 +14,6 @@ import {
   eventually,
   mailTestEnv,
   messageCount,
-  sleep,
 } from '../../../test/helpers/worker.js';
 import { startWorker } from '../../worker.js';
 import { declareMailTopology, mailTopology } from './topology.js';
@@ -82,12 +81,28 @@ test('R4: mails published before a broker restart are all delivered after it, ex
     30_000,
     'five messages still waiting after the restart',
   );
-  const worker = await startWorker(t.config, { roles: ['mail'], log: pino({ level: 'silent' }) });
+  const sent: string[] = [];
+  const worker = await startWorker(t.config, {
+    roles: ['mail'],
+    log: pino({ level: 'silent' }),
+    onOutcome: (o) => {
+      if (o.status === 'sent') {
+        sent.push(o.eventId);
+      }
+    },
+  });
   try {
     for (const email of emails) {
       await md.waitForMail((m) => m.to.some((x) => x.address === email), 20_000);
     }
-    await sleep(500);
+    // Outcome-driven "exactly once": the consumer reported each one sent and the queue is
+    // empty, so no copy is left to send again (rather than sleeping, then counting).
+    await eventually(
+      async () => sent.length >= emails.length && (await messageCount(admin, topo.queue)) === 0,
+      10_000,
+      'every message sent and acknowledged',
+    );
+    assert.equal(new Set(sent).size, emails.length, 'one sent outcome per message');
     for (const email of emails) {
       assert.equal((await md.to(email)).length, 1, `exactly one mail to ${email}`);
     }

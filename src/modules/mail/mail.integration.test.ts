@@ -14,7 +14,6 @@ import {
   eventually,
   mailTestEnv,
   messageCount,
-  sleep,
   startWorkerProcess,
   type WorkerProcess,
 } from '../../../test/helpers/worker.js';
@@ -42,6 +41,30 @@ async function enqueue(email: string, payload?: unknown, type = 'mail.welcome'):
 
 const mine = (eventId: string) => outcomes.filter((o) => o.eventId === eventId);
 const address = () => `m_${randomUUID()}@example.com`;
+
+/**
+ * Outcome-driven "and no second mail": the consumer reported `sent` for each event and no copy
+ * waits in the queue or a retry tier, so nothing is left that could send again (instead of
+ * sleeping and then counting).
+ */
+async function settled(eventIds: string[], sentHere = eventIds.length): Promise<void> {
+  await eventually(
+    async () => {
+      const sent = eventIds.filter((id) => mine(id).some((o) => o.status === 'sent'));
+      if (sent.length < sentHere) {
+        return false;
+      }
+      for (const q of [topo.queue, ...topo.retryQueues.map((r) => r.queue)]) {
+        if ((await messageCount(admin, q)) !== 0) {
+          return false;
+        }
+      }
+      return true;
+    },
+    15_000,
+    'sent, and no copy left to deliver',
+  );
+}
 
 before(async () => {
   md = await startMailDev();
@@ -98,7 +121,7 @@ describe('retries and dead letters (in-process worker)', () => {
     assert.equal(first?.delayMs, 200);
     assert.equal(second?.delayMs, 400, 'the delay doubles');
     assert.match(first?.error ?? '', /ECONNREFUSED|connect/i);
-    await sleep(300);
+    await settled([eventId]);
     assert.equal((await md.to(email)).length, 1);
     assert.equal(mine(eventId).filter((o) => o.status === 'sent').length, 1);
   });
@@ -201,9 +224,10 @@ describe('R4: messages waiting in the queue', () => {
       log: pino({ level: 'silent' }),
     });
     const emails = [address(), address(), address()];
+    const eventIds: string[] = [];
     try {
       for (const e of emails) {
-        await enqueue(e);
+        eventIds.push(await enqueue(e));
       }
       await eventually(
         async () => (await messageCount(admin, topo.queue)) === 3,
@@ -231,12 +255,16 @@ describe('R4: messages waiting in the queue', () => {
       5000,
       'still three',
     );
-    const worker = await startWorker(t.config, { roles: ['mail'], log: pino({ level: 'silent' }) });
+    const worker = await startWorker(t.config, {
+      roles: ['mail'],
+      log: pino({ level: 'silent' }),
+      onOutcome: (o) => outcomes.push(o),
+    });
     try {
       for (const e of emails) {
         await md.waitForMail((m) => m.to.some((x) => x.address === e), 10_000);
       }
-      await sleep(300);
+      await settled(eventIds);
       for (const e of emails) {
         assert.equal((await md.to(e)).length, 1);
       }
@@ -272,18 +300,22 @@ describe('crashes and shutdown (worker in a child process)', () => {
 
   test('R7: the worker killed before sending: the message is redelivered and sent once', async () => {
     smtp.stall(); // the SMTP greeting never comes: the send stays in flight
+    const connections = smtp.accepted();
     child = await startWorkerProcess(env);
     const email = address();
     const eventId = await enqueue(email);
     await delivered(eventId);
-    await sleep(300);
+    await eventually(async () => smtp.accepted() > connections, 10_000, 'the send in flight');
     child.kill('SIGKILL');
     await child.exited;
     assert.equal((await md.to(email)).length, 0);
     await smtp.restore();
-    rescue = await startWorker(t.config, { log: pino({ level: 'silent' }) });
+    rescue = await startWorker(t.config, {
+      log: pino({ level: 'silent' }),
+      onOutcome: (o) => outcomes.push(o),
+    });
     await md.waitForMail((m) => m.to.some((x) => x.address === email), 15_000);
-    await sleep(300);
+    await settled([eventId]);
     assert.equal((await md.to(email)).length, 1);
   });
 
@@ -295,9 +327,11 @@ describe('crashes and shutdown (worker in a child process)', () => {
       SHUTDOWN_TIMEOUT_MS: '15000',
     });
     smtp.delay(250); // a slow SMTP server: each mail takes seconds
+    const connections = smtp.accepted();
     const emails = [address(), address(), address()];
+    const eventIds: string[] = [];
     for (const e of emails) {
-      await enqueue(e);
+      eventIds.push(await enqueue(e));
     }
     await eventually(
       async () => {
@@ -309,12 +343,11 @@ describe('crashes and shutdown (worker in a child process)', () => {
       10_000,
       'all taken by the worker',
     );
-    await sleep(300);
-    const started = Date.now();
+    await eventually(async () => smtp.accepted() > connections, 10_000, 'the first send started');
     child.kill('SIGTERM');
+    // Within its bound: SHUTDOWN_TIMEOUT_MS would have exited 1 (the deadline is the requirement).
     const exit = await child.exited;
     assert.deepEqual(exit, { code: 0, signal: null }, child.output());
-    assert.ok(Date.now() - started < 15_000);
     const sentBeforeExit = (await Promise.all(emails.map((e) => md.to(e)))).filter(
       (l) => l.length === 1,
     ).length;
@@ -325,11 +358,15 @@ describe('crashes and shutdown (worker in a child process)', () => {
       'the rest went back to the queue',
     );
     await smtp.restore();
-    rescue = await startWorker(t.config, { log: pino({ level: 'silent' }) });
+    rescue = await startWorker(t.config, {
+      log: pino({ level: 'silent' }),
+      onOutcome: (o) => outcomes.push(o),
+    });
     for (const e of emails) {
       await md.waitForMail((m) => m.to.some((x) => x.address === e), 15_000);
     }
-    await sleep(300);
+    // The child sent some before it exited (their outcomes were its own); this worker the rest.
+    await settled(eventIds, 3 - sentBeforeExit);
     for (const e of emails) {
       assert.equal((await md.to(e)).length, 1, `exactly one mail to ${e}`);
     }

@@ -22,7 +22,6 @@ import {
   deleteTestTopology,
   eventually,
   mailTestEnv,
-  sleep,
 } from '../../../test/helpers/worker.js';
 import { startWorker, type Worker } from '../../worker.js';
 import { listDeadLetters } from '../events/dlq.js';
@@ -311,7 +310,21 @@ describe('deliveries', () => {
     await eventually(async () => mine('/all').length >= domain.length, 20_000, 'all delivered');
     const userTypes = domain.filter((x) => x.startsWith('user.'));
     await eventually(async () => mine('/users').length >= userTypes.length, 10_000, 'user events');
-    await sleep(500);
+    // Outcome-driven "and nothing more": every delivery row of these events is final
+    // (delivered), one per (subscription, event) by its unique index; none is left to send.
+    await eventually(
+      async () => {
+        const { rows } = await t.database.pool.query<{ n: number; open: number }>(
+          `SELECT count(*)::int AS n, count(*) FILTER (WHERE status <> 'delivered')::int AS open
+             FROM webhook_deliveries
+            WHERE event_id = ANY($1::uuid[]) AND subscription_id = ANY($2::int[])`,
+          [[...ids.keys()], [all.id, users.id]],
+        );
+        return rows[0]?.n === domain.length + userTypes.length && rows[0].open === 0;
+      },
+      10_000,
+      'every delivery final',
+    );
     const got = mine('/all').map((r) => verify(all.secret, r));
     assert.deepEqual(got.map((b) => b.type).sort(), [...domain].sort(), 'each type once');
     for (const b of got) {
@@ -407,7 +420,9 @@ describe('deliveries', () => {
     try {
       const d = await waitDelivery(s, (x) => x.status === 'delivered', 'delivered', 15_000);
       assert.match(d.attempts[0]?.error ?? '', /ECONNREFUSED|connect/i);
-      await sleep(300);
+      // Final after one refused and one accepted attempt: nothing is left to send again.
+      const accepted = d.attempts.map((a) => a.status_code !== null && a.status_code < 300);
+      assert.deepEqual(accepted, [...accepted.slice(0, -1).map(() => false), true]);
       assert.equal(late.to('/late').length, 1);
       verify(s.secret, late.to('/late')[0]!);
     } finally {
