@@ -10,7 +10,7 @@ import { appendToOutbox } from '../outbox/outbox.writer.js';
 import type { UserRow } from '../users/users.table.js';
 import { isValidFilter, WEBHOOK_EVENT_TYPES, WEBHOOK_EVENT_TYPE_NAMES } from './event-types.js';
 import { UrlRefused, type SsrfGuard } from './ssrf.js';
-import { webhookIdHeader } from './webhooks.consumer.js';
+import { webhookIdHeader } from './webhook-id.js';
 import {
   deliveriesRepository,
   subscriptionsRepository,
