@@ -4,7 +4,7 @@
 // and each scenario's ratio to /health of the same run. Server and load generator share
 // this machine: compare figures as ratios within one run.
 // Besides the v1 routes: `plain` (P9: /health and /me against the same app with the
-// per-request production plugins off), `scale` (/me and refresh on 2 API processes),
+// per-request production plugins off, off-on-on-off), `scale` (/me and refresh on 2 API processes),
 // `start` (P7: cold start and idle RSS of the tsc build and of the bundle).
 // --quick (a check before you stop: ~1 min): 3 s runs, 1 s warm-up, health,me,refresh,plain.
 import { execFileSync } from 'node:child_process';
@@ -176,42 +176,27 @@ try {
     results.push(await refreshScenario(api, 'POST /api/v1/jwt/refresh/ (P4)'));
   }
   if (only.has('plain')) {
-    // P9: the same app with request ids, in-flight tracking and logging off, measured
-    // alternately with the production server in this run.
+    // P9: the same app with security headers, request ids, in-flight tracking and logging
+    // off, measured against the production server in this run in the order off, on, on, off
+    // per route, so that a machine that speeds up or slows down during the four runs moves
+    // both sides alike; the ratio is of the sums.
     const plain = await startBuiltServer(serverEnv, 'dist/bench/server.js');
     try {
+      const abba = async (route: string, path: string, opts: CannonOptions) => {
+        const off = (i: number) =>
+          measure(`${route}, plugins off (${i})`, `${plain.url}${path}`, opts, warmup, seconds);
+        const on = (i: number) =>
+          measure(`${route}, production (${i})`, `${api}${path}`, opts, warmup, seconds);
+        const runs = [await off(1), await on(1), await on(2), await off(2)];
+        results.push(...runs);
+        const [a, b, c, d] = runs.map((r) => r.rps) as [number, number, number, number];
+        return (b + c) / (a + d);
+      };
       const meOpts = { headers: { authorization: `Bearer ${access}` } };
-      const healthOff = await measure(
-        'GET /health, plugins off',
-        `${plain.url}/health`,
-        {},
-        warmup,
-        seconds,
-      );
-      const healthOn = await measure(
-        'GET /health, production (again)',
-        `${api}/health`,
-        {},
-        warmup,
-        seconds,
-      );
-      const meOff = await measure(
-        'GET /me, plugins off',
-        `${plain.url}/api/v1/jwt/users/me/`,
-        meOpts,
-        warmup,
-        seconds,
-      );
-      const meOn = await measure(
-        'GET /me, production (again)',
-        `${api}/api/v1/jwt/users/me/`,
-        meOpts,
-        warmup,
-        seconds,
-      );
-      results.push(healthOff, healthOn, meOff, meOn);
+      const health = await abba('GET /health', '/health', {});
+      const me = await abba('GET /me', '/api/v1/jwt/users/me/', meOpts);
       extra.push(
-        `P9: /health with the production plugins at ${pct(healthOn.rps / healthOff.rps)} of the app without them (target ≥ 85%); /me at ${pct(meOn.rps / meOff.rps)} (target ≥ 90%)`,
+        `P9: /health with the production plugins at ${pct(health)} of the app without them (target ≥ 85%); /me at ${pct(me)} (target ≥ 90%)`,
       );
     } finally {
       await plain.stop();

@@ -26,6 +26,7 @@ const result = await build({
     'pg-native',
     'ioredis',
     'rate-limiter-flexible',
+    'rabbitmq-client', // the readiness probe's, loaded on its first use
   ],
   // CommonJS dependencies call require(); an ES-module bundle has to provide it.
   banner: {

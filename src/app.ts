@@ -46,8 +46,8 @@ export interface AppDeps {
   logStream?: DestinationStream;
   rateLimitStore?: RateLimitStore;
   /**
-   * false only for the benchmark's comparison run (P9): no request-id header, in-flight
-   * tracking or logging. Never set from the environment.
+   * false only for the benchmark's comparison run (P9): no security headers, request-id
+   * header, in-flight tracking or logging. Never set from the environment.
    */
   productionPlugins?: boolean;
 }
@@ -141,7 +141,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   });
   await app.register(errorsPlugin);
   await app.register(metricsPlugin, { pool: database.pool });
-  await app.register(securityHeaders, { publicUrl: config.publicUrl });
+  if (full) {
+    await app.register(securityHeaders, { publicUrl: config.publicUrl });
+  }
   await app.register(cors, {
     origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
     credentials: false,

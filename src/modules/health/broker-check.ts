@@ -2,7 +2,6 @@
 // readiness learns the broker's state from a short connection of its own: opened at most
 // once per `maxAgeMs`, in the background of the readiness request that finds the last answer
 // stale. Readiness never waits on the broker except for the very first check.
-import { Connection } from 'rabbitmq-client';
 
 export type BrokerState = 'up' | 'down' | 'embedded';
 
@@ -15,6 +14,8 @@ export function brokerCheck(url: string, maxAgeMs = 10_000, timeoutMs = 2000): B
   let inFlight: Promise<BrokerState> | null = null;
 
   const probe = async (): Promise<BrokerState> => {
+    // Loaded on the first readiness probe: nothing else in the API uses the AMQP client (P7).
+    const { Connection } = await import('rabbitmq-client');
     const c = new Connection({ url, retryLow: 100, retryHigh: 200, connectionTimeout: timeoutMs });
     c.on('error', () => {}); // the outcome is the answer; errors are not news here
     try {

@@ -33,7 +33,8 @@ export type WakeSource = 'start' | 'commit' | 'notify' | 'broker' | 'timer' | 'b
 /** What the relay does, for tests and diagnostics (`observe`). */
 export type RelayEvent =
   | { type: 'claim'; source: WakeSource; eventIds: string[] }
-  | { type: 'wait'; ms: number }
+  /** `idle`: after a claim; `broker`: while RabbitMQ is unreachable; `error`: after a failed batch. */
+  | { type: 'wait'; ms: number; reason: 'idle' | 'broker' | 'error' }
   | { type: 'listening' };
 
 export interface RelayOptions {
@@ -180,7 +181,7 @@ export class OutboxRelay {
   }
 
   /** Waits `ms` or until woken; resolves with what ended the wait. */
-  private idle(ms: number): Promise<WakeSource> {
+  private idle(ms: number, reason: 'idle' | 'broker' | 'error'): Promise<WakeSource> {
     if (!this.running) {
       return Promise.resolve('call');
     }
@@ -189,7 +190,7 @@ export class OutboxRelay {
       this.pendingWake = null;
       return Promise.resolve(pending);
     }
-    this.report({ type: 'wait', ms });
+    this.report({ type: 'wait', ms, reason });
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.wakeUp = null;
@@ -207,7 +208,7 @@ export class OutboxRelay {
     while (this.running) {
       if (!this.o.broker.ready) {
         // Broker down: do not burn attempts on every row; wait for the reconnect (or poll).
-        source = await this.idle(this.o.pollMs);
+        source = await this.idle(this.o.pollMs, 'broker');
         continue;
       }
       // The claim below sees every row committed so far: wake-ups until now are covered.
@@ -219,13 +220,13 @@ export class OutboxRelay {
       } catch (err) {
         this.o.log.warn({ err }, 'outbox relay: batch failed; will retry');
         this.pendingWake = null;
-        source = await this.idle(this.o.pollMs);
+        source = await this.idle(this.o.pollMs, 'error');
         continue;
       }
       if (handled > 0) {
         this.lastActivity = performance.now();
       }
-      source = handled >= this.o.batchSize ? 'batch' : await this.idle(this.nextWaitMs());
+      source = handled >= this.o.batchSize ? 'batch' : await this.idle(this.nextWaitMs(), 'idle');
     }
   }
 

@@ -47,13 +47,16 @@ async function startRelay(pollMs: number, batchSize = 200): Promise<Relay> {
   return { relay, events, close: () => worker.close() };
 }
 
-/** Resolves once the relay listens and then waits on its idle timer of `ms`. */
+/** Resolves once the relay listens, has the broker and is waiting on its idle timer of `ms`. */
 function idleOn(r: Relay, ms: number) {
   return eventually(
     async () => {
-      const listening = r.events.findIndex((e) => e.type === 'listening');
+      const last = r.events[r.events.length - 1];
       return (
-        listening >= 0 && r.events.slice(listening).some((e) => e.type === 'wait' && e.ms === ms)
+        r.events.some((e) => e.type === 'listening') &&
+        last?.type === 'wait' &&
+        last.reason === 'idle' &&
+        last.ms === ms
       );
     },
     10_000,
@@ -221,7 +224,10 @@ describe('outbox relay wake-up (ADR 0014)', () => {
       await t.database.db.transaction((tx) => appendToOutbox(tx, ...emails.map(welcome)));
       // Claims of 2, 2 and 1 row; then the waits grow back to the idle timer.
       await eventually(
-        async () => r.events.slice(from).some((e) => e.type === 'wait' && e.ms === pollMs),
+        async () =>
+          r.events
+            .slice(from)
+            .some((e) => e.type === 'wait' && e.reason === 'idle' && e.ms === pollMs),
         15_000,
         'back on the idle timer',
       );
@@ -238,7 +244,7 @@ describe('outbox relay wake-up (ADR 0014)', () => {
           ['batch', 1],
         ],
       );
-      const waits = after.flatMap((e) => (e.type === 'wait' ? [e.ms] : []));
+      const waits = after.flatMap((e) => (e.type === 'wait' && e.reason === 'idle' ? [e.ms] : []));
       assert.equal(waits[0], BUSY_POLL_MS, 'a short wait right after the rows');
       assert.ok(
         waits.every((ms, i) => i === 0 || ms >= waits[i - 1]!),

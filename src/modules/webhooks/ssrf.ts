@@ -7,7 +7,6 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { Agent } from 'undici';
 
 export interface SsrfPolicy {
   allowHttp: boolean;
@@ -137,15 +136,4 @@ export class SsrfGuard {
       (err: NodeJS.ErrnoException) => callback(err, '', 0),
     );
   };
-
-  /** The dispatcher deliveries use: every connection goes through `lookup`. */
-  agent(opts: { connections: number; timeoutMs: number }): Agent {
-    return new Agent({
-      connect: { lookup: this.lookup, timeout: opts.timeoutMs },
-      connections: opts.connections,
-      headersTimeout: opts.timeoutMs,
-      bodyTimeout: opts.timeoutMs,
-      keepAliveTimeout: 30_000,
-    });
-  }
 }

@@ -14,6 +14,8 @@ import type { Logger } from 'pino';
 import { Webhook } from 'standardwebhooks';
 import { request, type Dispatcher } from 'undici';
 import type { Broker } from '../events/broker.js';
+import { guardedAgent } from './ssrf-agent.js';
+import { webhookIdHeader } from './webhook-id.js';
 import {
   errorText,
   EventConsumer,
@@ -30,8 +32,7 @@ export const DELIVER_TYPE = 'webhooks.deliver';
 const RESPONSE_KEEP = 1024;
 const MAX_RETRY_AFTER_MS = 24 * 3600 * 1000;
 
-/** The `webhook-id` header of a delivery: the same on every attempt. */
-export const webhookIdHeader = (uuid: string) => `msg_${uuid.replace(/-/g, '')}`;
+export { webhookIdHeader };
 
 export interface WebhookSettings {
   timeoutMs: number;
@@ -124,12 +125,12 @@ export interface WebhookConsumersOptions {
 export class WebhookConsumers {
   private readonly fanoutCore: EventConsumer<WebhookDeadReason>;
   private readonly deliveryCore: EventConsumer<WebhookDeadReason>;
-  private readonly agent: ReturnType<SsrfGuard['agent']>;
+  private readonly agent: ReturnType<typeof guardedAgent>;
   private readonly inFlight = new Map<number, number>();
   private readonly attempting = new Set<number>();
 
   constructor(private readonly o: WebhookConsumersOptions) {
-    this.agent = o.guard.agent({
+    this.agent = guardedAgent(o.guard, {
       // Per origin: subscriptions on one host share it; the per-subscription cap bounds each.
       connections: Math.max(o.settings.perSubscription * 2, o.concurrency),
       timeoutMs: o.settings.timeoutMs,

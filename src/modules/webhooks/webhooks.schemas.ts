@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { PageQueryFields } from '../../lib/pagination.js';
-import { webhookIdHeader } from './webhooks.consumer.js';
+import { webhookIdHeader } from './webhook-id.js';
 import type { AttemptRow } from './webhooks.repository.js';
 import { DELIVERY_STATUSES, type DeliveryRow, type SubscriptionRow } from './webhooks.table.js';
 
