@@ -39,14 +39,16 @@ const applicationsRoutes: FastifyPluginAsync<ApplicationsRoutesOptions> = async 
         security,
         params: IdParams,
         body: ApplyBody,
-        response: { 201: Application, ...errors(401, 403, 404, 409, 413, 415, 422) },
+        response: { 201: Application, ...errors(401, 403, 404, 409, 413, 415, 422, 429) },
       },
       preHandler: guards.requireUser,
     },
-    async (request, reply) =>
-      reply
+    async (request, reply) => {
+      await applications.limitAction('apply', currentUser(request), request.ip);
+      return reply
         .status(201)
-        .send(await applications.apply(currentUser(request), request.params.id, request.body)),
+        .send(await applications.apply(currentUser(request), request.params.id, request.body));
+    },
   );
 
   r.get(
@@ -94,11 +96,14 @@ const applicationsRoutes: FastifyPluginAsync<ApplicationsRoutesOptions> = async 
         summary: 'Withdraw my pending application',
         security,
         params: IdParams,
-        response: { 200: Application, ...errors(401, 403, 404, 409, 422) },
+        response: { 200: Application, ...errors(401, 403, 404, 409, 422, 429) },
       },
       preHandler: guards.requireUser,
     },
-    async (request) => applications.withdraw(currentUser(request), request.params.id),
+    async (request) => {
+      await applications.limitAction('withdraw', currentUser(request), request.ip);
+      return applications.withdraw(currentUser(request), request.params.id);
+    },
   );
 
   r.get(

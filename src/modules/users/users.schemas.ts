@@ -32,6 +32,13 @@ export const UserPublic = Type.Object(
     email_verified: Type.Boolean(),
     created_at: dateTime,
     locale: LocaleSchema,
+    pending_email: Type.Optional(
+      Type.Union([Type.String(), Type.Null()], {
+        description:
+          'A new address waiting for its verification link to be opened; `email` stays the ' +
+          'address in use until then.',
+      }),
+    ),
   },
   { title: 'User' },
 );
@@ -46,8 +53,10 @@ export function toUserPublic(u: {
   emailVerifiedAt: Date | null;
   createdAt: Date;
   locale: Locale;
+  pendingEmail?: string | null;
 }): UserPublic {
   return {
+    ...(u.pendingEmail === undefined ? {} : { pending_email: u.pendingEmail }),
     id: u.id,
     username: u.username,
     email: u.email,
