@@ -167,7 +167,13 @@ export const UpdateMeBody = Type.Object(
     current_password: Type.Optional(
       Type.String({ ...CurrentPassword, description: 'Required when `email` changes.' }),
     ),
-    locale: Type.Optional(LocaleSchema),
+    // No default here: the validator would fill it in, and every PATCH without `locale`
+    // would reset the language to English.
+    locale: Type.Optional(
+      Type.Union([Type.Literal('en'), Type.Literal('ru')], {
+        description: 'Language of the web pages and of every mail to the user.',
+      }),
+    ),
   },
   {
     additionalProperties: false,
