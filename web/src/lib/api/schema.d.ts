@@ -351,6 +351,22 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                            errors?: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -933,6 +949,8 @@ export interface paths {
                              * @default en
                              */
                             locale: "en" | "ru";
+                            /** @description A new address waiting for its verification link to be opened; `email` stays the address in use until then. */
+                            pending_email?: string | null;
                             username: string;
                         };
                     };
@@ -1982,6 +2000,22 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                            errors?: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -2606,6 +2640,8 @@ export interface paths {
                                  * @default en
                                  */
                                 locale: "en" | "ru";
+                                /** @description A new address waiting for its verification link to be opened; `email` stays the address in use until then. */
+                                pending_email?: string | null;
                                 username: string;
                             }[];
                             /** @description Pass as `cursor` for the next page; null on the last page. */
@@ -2716,6 +2752,8 @@ export interface paths {
                              * @default en
                              */
                             locale: "en" | "ru";
+                            /** @description A new address waiting for its verification link to be opened; `email` stays the address in use until then. */
+                            pending_email?: string | null;
                             username: string;
                         };
                     };
@@ -2850,6 +2888,8 @@ export interface paths {
                              * @default en
                              */
                             locale: "en" | "ru";
+                            /** @description A new address waiting for its verification link to be opened; `email` stays the address in use until then. */
+                            pending_email?: string | null;
                             username: string;
                         };
                     };
@@ -3078,6 +3118,8 @@ export interface paths {
                              * @default en
                              */
                             locale: "en" | "ru";
+                            /** @description A new address waiting for its verification link to be opened; `email` stays the address in use until then. */
+                            pending_email?: string | null;
                             username: string;
                         };
                     };
@@ -3226,6 +3268,8 @@ export interface paths {
                              * @default en
                              */
                             locale: "en" | "ru";
+                            /** @description A new address waiting for its verification link to be opened; `email` stays the address in use until then. */
+                            pending_email?: string | null;
                             username: string;
                         };
                     };
@@ -3341,6 +3385,8 @@ export interface paths {
                              * @default en
                              */
                             locale: "en" | "ru";
+                            /** @description A new address waiting for its verification link to be opened; `email` stays the address in use until then. */
+                            pending_email?: string | null;
                             username: string;
                         };
                     };
@@ -3478,7 +3524,7 @@ export interface paths {
         head?: never;
         /**
          * Change own username, e-mail or language
-         * @description A new e-mail address needs `current_password`, becomes unverified and gets a verification mail. Sign-in keeps working while unverified.
+         * @description A new e-mail address needs `current_password` and waits as `pending_email` until the link mailed to it is opened; `email` stays the address in use until then, and both addresses are told when it changes. The answer is the same whether or not the new address is taken. Limited per user and per client address (429).
          */
         patch: {
             parameters: {
@@ -3506,10 +3552,7 @@ export interface paths {
                          * @example alice@example.com
                          */
                         email?: string;
-                        /**
-                         * @description Language of the web pages and of every mail to the user.
-                         * @default en
-                         */
+                        /** @description Language of the web pages and of every mail to the user. */
                         locale?: "en" | "ru";
                         /** @example alice */
                         username?: string;
@@ -3536,6 +3579,8 @@ export interface paths {
                              * @default en
                              */
                             locale: "en" | "ru";
+                            /** @description A new address waiting for its verification link to be opened; `email` stays the address in use until then. */
+                            pending_email?: string | null;
                             username: string;
                         };
                     };
@@ -3590,6 +3635,22 @@ export interface paths {
                 };
                 /** @description Default Response */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                            errors?: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4206,6 +4267,8 @@ export interface paths {
                              * @default en
                              */
                             locale: "en" | "ru";
+                            /** @description A new address waiting for its verification link to be opened; `email` stays the address in use until then. */
+                            pending_email?: string | null;
                             username: string;
                         };
                     };
@@ -4277,7 +4340,7 @@ export interface paths {
         put?: never;
         /**
          * Send the verification mail again
-         * @description Rate-limited per client address. Older links stop working.
+         * @description To the pending new address when there is one, else to the unverified address. Rate-limited per user and per client address. Older links stop working.
          */
         post: {
             parameters: {
