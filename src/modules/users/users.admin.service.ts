@@ -180,6 +180,7 @@ export class UsersAdminService {
               to: current.email,
               newEmail: updated.email,
             }),
+            securityNotice(updated, 'email_changed', { newEmail: updated.email }),
           );
         }
         if (newAddress && updated.isActive) {
