@@ -70,7 +70,7 @@ async function userWithI(): Promise<Registered> {
   return register(t.url, { username: `ivan_${tag}`, email: `ivan_${tag}@example.com` });
 }
 
-describe('sign-in: each attempt counted before the password is checked', () => {
+describe('S5/S22 sign-in: each attempt counted before the password is checked', () => {
   test('30 parallel wrong passwords: exactly the limit are checked, the rest 429 with Retry-After', async () => {
     const u = await register(t.url);
     const results = await Promise.all(
@@ -129,7 +129,7 @@ describe('sign-in: each attempt counted before the password is checked', () => {
   });
 });
 
-describe('current_password counts against the same account limit as sign-in', () => {
+describe('S22 current_password counts against the same account limit as sign-in', () => {
   async function signedIn() {
     const u = await register(t.url);
     const tokens = await login(t.url, u.username, u.password);
@@ -185,7 +185,7 @@ describe('current_password counts against the same account limit as sign-in', ()
   });
 });
 
-describe('profile changes and verification resends: per user and per address', () => {
+describe('S22 profile changes and verification resends: per user and per address', () => {
   test('PATCH /me: a burst from one user gets at most the per-user limit', async () => {
     const u = await makeUser(t, { verified: false });
     const ip = freshIp();
@@ -242,7 +242,7 @@ describe('profile changes and verification resends: per user and per address', (
   });
 });
 
-describe('applications: apply and withdraw limited; mentors mailed once per applicant and project', () => {
+describe('S22 applications: apply and withdraw limited; mentors mailed once per applicant and project', () => {
   test('apply/withdraw cycles: one mentor mail per applicant and project, then 429', async () => {
     const su = await makeUser(t, { superuser: true });
     const mentor = await makeUser(t);

@@ -102,7 +102,7 @@ async function changeEmail(u: Registered & { token: string }, to: string): Promi
   assert.equal(verified.body.email, to);
 }
 
-describe('reset and verification tokens are bound to their moment', () => {
+describe('S21 reset and verification tokens are bound to their moment', () => {
   test('a reset link works only while its address is the account’s address', async () => {
     const u = await signedIn();
     const [token] = await recoveryToken(u.email);
@@ -200,7 +200,7 @@ describe('reset and verification tokens are bound to their moment', () => {
   });
 });
 
-describe('security notices (S19), in the user’s language', () => {
+describe('S19 security notices, in the user’s language', () => {
   const RECOVERY = `${PUBLIC_URL}/forgot-password`;
 
   test('password change (en): "Your password was changed" and "signed out everywhere", with the recovery link', async () => {
@@ -353,7 +353,7 @@ async function statementsOf(fn: () => Promise<unknown>): Promise<string[]> {
   return seen;
 }
 
-describe('equal work for known and unknown addresses (issue 12)', () => {
+describe('S22 equal work for known and unknown addresses (issue 12)', () => {
   test('password recovery runs the same statements for a known and an unknown address', async () => {
     const u = await signedIn();
     const known = await statementsOf(() =>

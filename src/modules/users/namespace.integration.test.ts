@@ -58,7 +58,7 @@ async function whoIs(accessToken: string): Promise<number> {
   return me.body.id;
 }
 
-describe('new usernames: the safe set', () => {
+describe('S21 new usernames: the safe set', () => {
   const refused: [string, string][] = [
     ['an @', `bob@${tag()}`],
     ['an e-mail address', `alice_${tag()}@example.com`],
@@ -124,7 +124,7 @@ describe('new usernames: the safe set', () => {
   });
 });
 
-describe('look-alikes: uniqueness over the confusable fold', () => {
+describe('S21 look-alikes: uniqueness over the confusable fold', () => {
   const pairs: [string, (s: string) => string][] = [
     ['Cyrillic а for Latin a', (s) => s.replace('a', '\u0430')],
     ['Cyrillic о for Latin o', (s) => s.replace('o', '\u043e')],
@@ -166,7 +166,7 @@ describe('look-alikes: uniqueness over the confusable fold', () => {
   });
 });
 
-describe('one namespace: usernames and e-mail addresses', () => {
+describe('S21 one namespace: usernames and e-mail addresses', () => {
   test('a legacy username equal to an address no longer captures that address', async () => {
     const password = 'victim passphrase 1';
     const victim = await register(t.url, { password, password_confirm: password });
@@ -207,7 +207,7 @@ describe('one namespace: usernames and e-mail addresses', () => {
   });
 });
 
-describe('v1 contract: names chosen under the v1 rules keep signing in', () => {
+describe('S21 v1 contract: names chosen under the v1 rules keep signing in', () => {
   const v1Names = [
     'old name with spaces',
     'Zoë trailing ',
@@ -239,7 +239,7 @@ describe('v1 contract: names chosen under the v1 rules keep signing in', () => {
   });
 });
 
-describe('the migration reports collisions; `npm run accounts:names` resolves them', () => {
+describe('S21 the migration reports collisions; `npm run accounts:names` resolves them', () => {
   test('report lists them (exit 1) without changing data; resolve renames; the owners sign in', async () => {
     const victimPassword = 'victim passphrase 2';
     const victim = await register(t.url, {
