@@ -18,6 +18,7 @@ const upAndOut = { group: ['../../*'], message: 'Import other web/src folders th
 const FEATURES = ['auth', 'events', 'health', 'mail', 'outbox', 'projects', 'users', 'webhooks'];
 const FEATURE_PUBLIC = {
   auth: [
+    'account-throttle',
     'auth.errors',
     'auth.service',
     'auth.schemas',

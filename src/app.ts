@@ -172,18 +172,40 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     passwordResetTtl: config.accountTokens.passwordResetTtl,
   });
   const users = new UsersService(database.db, accountMailer);
-  const account = new AccountService(database.db, accountMailer, auth, rateStore, {
-    enabled: config.rateLimit.enabled,
-    perAddress: config.rateLimit.accountMailPerIp,
-    windowSeconds: config.rateLimit.accountMailWindowSeconds,
-  });
+  const account = new AccountService(
+    database.db,
+    accountMailer,
+    auth,
+    rateStore,
+    {
+      enabled: config.rateLimit.enabled,
+      perAddress: config.rateLimit.accountMailPerIp,
+      windowSeconds: config.rateLimit.accountMailWindowSeconds,
+    },
+    auth.passwordThrottle,
+    {
+      enabled: config.rateLimit.enabled,
+      perUser: config.rateLimit.profilePerUser,
+      perIp: config.rateLimit.profilePerIp,
+      windowSeconds: config.rateLimit.profileWindowSeconds,
+    },
+  );
   const usersAdmin = new UsersAdminService(database.db, accountMailer);
   if (config.firstSuperuser) {
     await users.bootstrapSuperuser(config.firstSuperuser, app.log);
   }
 
   const projects = new ProjectsService(database.db);
-  const applications = new ApplicationsService(database.db);
+  const applications = new ApplicationsService(database.db, {
+    store: rateStore,
+    actions: {
+      enabled: config.rateLimit.enabled,
+      perUser: config.rateLimit.applyPerUser,
+      perIp: config.rateLimit.applyPerIp,
+      windowSeconds: config.rateLimit.applyWindowSeconds,
+    },
+    mentorMailWindowSeconds: config.mentorMailWindowSeconds,
+  });
 
   // --- routes
   const rl = config.rateLimit;

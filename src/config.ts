@@ -47,6 +47,14 @@ export interface Config {
     /** Routes that send account mails (verification resend, password recovery), per address. */
     accountMailPerIp: number;
     accountMailWindowSeconds: number;
+    /** Issue 12 (S22): profile changes and verification resends, per user and per address. */
+    profilePerUser: number;
+    profilePerIp: number;
+    profileWindowSeconds: number;
+    /** Issue 12 (S22): applying and withdrawing, per user and per address. */
+    applyPerUser: number;
+    applyPerIp: number;
+    applyWindowSeconds: number;
     /** Where counters live: redis is shared by every API process (R18); memory is one process's. */
     store: 'redis' | 'memory';
   };
@@ -108,6 +116,8 @@ export interface Config {
     emailVerificationTtl: number; // seconds
     passwordResetTtl: number; // seconds
   };
+  /** Issue 12: a mentor gets at most one mail per applicant and project in this window. */
+  mentorMailWindowSeconds: number;
   /** Browser sessions (issue 8): the refresh cookie carries `Secure` when true. */
   cookieSecure: boolean;
   /** The built web application served at `/` when this folder exists (relative: to the project root). */
@@ -316,6 +326,12 @@ export function loadConfig(env: Env = readEnv()): Config {
       registerWindowSeconds: r.duration('REGISTER_RATE_WINDOW', 60 * 60),
       accountMailPerIp: r.int('ACCOUNT_MAIL_RATE_PER_IP', 5, 1, 1_000_000),
       accountMailWindowSeconds: r.duration('ACCOUNT_MAIL_RATE_WINDOW', 15 * 60),
+      profilePerUser: r.int('PROFILE_RATE_PER_USER', 10, 1, 1_000_000),
+      profilePerIp: r.int('PROFILE_RATE_PER_IP', 30, 1, 1_000_000),
+      profileWindowSeconds: r.duration('PROFILE_RATE_WINDOW', 15 * 60),
+      applyPerUser: r.int('APPLY_RATE_PER_USER', 20, 1, 1_000_000),
+      applyPerIp: r.int('APPLY_RATE_PER_IP', 60, 1, 1_000_000),
+      applyWindowSeconds: r.duration('APPLY_RATE_WINDOW', 60 * 60),
       store: r.oneOf('RATE_LIMIT_STORE', nodeEnv === 'production' ? 'redis' : 'memory', [
         'redis',
         'memory',
@@ -369,6 +385,7 @@ export function loadConfig(env: Env = readEnv()): Config {
       emailVerificationTtl: r.duration('EMAIL_VERIFICATION_TTL', 24 * 3600),
       passwordResetTtl: r.duration('PASSWORD_RESET_TTL', 3600),
     },
+    mentorMailWindowSeconds: r.duration('MENTOR_MAIL_WINDOW_SECONDS', 24 * 3600),
     cookieSecure: r.bool('COOKIE_SECURE', nodeEnv === 'production'),
     webDistDir: r.string('WEB_DIST_DIR', 'dist/web'),
     firstSuperuser: null,

@@ -5,6 +5,12 @@ import type { RateLimitStore } from '../../lib/rate-limiter.js';
 import { usersRepository } from '../users/users.repository.js';
 import type { UserRow } from '../users/users.table.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords.js';
+import {
+  accountKey,
+  PasswordThrottle,
+  unknownLoginKey,
+  type LoginThrottleSettings,
+} from './account-throttle.js';
 import { sessionsRepository } from './sessions.repository.js';
 import { hashToken, type TokenService } from './tokens.js';
 
@@ -15,12 +21,7 @@ export interface TokenPair {
   expires_in: number;
 }
 
-export interface LoginThrottleSettings {
-  enabled: boolean;
-  perAccount: number;
-  perIp: number;
-  windowSeconds: number;
-}
+export type { LoginThrottleSettings };
 
 /** Starts a new login (token pair + refresh family) for a user already authenticated. */
 export interface SessionStarter {
@@ -28,12 +29,17 @@ export interface SessionStarter {
 }
 
 export class AuthService implements SessionStarter {
+  /** Sign-in and `current_password` checks share its per-account counters (issue 12). */
+  readonly passwordThrottle: PasswordThrottle;
+
   constructor(
     private readonly db: Db,
     private readonly tokens: TokenService,
-    private readonly throttleStore: RateLimitStore,
-    private readonly throttle: LoginThrottleSettings,
-  ) {}
+    throttleStore: RateLimitStore,
+    throttle: LoginThrottleSettings,
+  ) {
+    this.passwordThrottle = new PasswordThrottle(throttleStore, throttle);
+  }
 
   private pair(access: string, refresh: string): TokenPair {
     return {
@@ -45,51 +51,26 @@ export class AuthService implements SessionStarter {
   }
 
   /**
-   * S5: every attempt counts against the client address; failed attempts count against the
-   * account, so a correct password from its owner is not locked out by its own successes.
+   * S5/S22 (issue 12): the attempt is counted before the password is checked, against the
+   * client address and the resolved account (one counter for every alias of a login); a
+   * correct password clears the account's counter.
    */
-  private async checkThrottle(accountKey: string, ip: string): Promise<void> {
-    if (!this.throttle.enabled) {
-      return;
-    }
-    const { perAccount, perIp, windowSeconds } = this.throttle;
-    const [byIp, byAccount] = await Promise.all([
-      this.throttleStore.hit(`login:ip:${ip}`, perIp, windowSeconds),
-      this.throttleStore.peek(accountKey, perAccount, windowSeconds),
-    ]);
-    for (const d of [byIp, byAccount]) {
-      if (!d.allowed) {
-        throw new DomainError('login_throttled', { retryAfterSeconds: d.retryAfterSeconds });
-      }
-    }
-  }
-
-  private async failed(accountKey: string): Promise<DomainError> {
-    if (this.throttle.enabled) {
-      await this.throttleStore.hit(
-        accountKey,
-        this.throttle.perAccount,
-        this.throttle.windowSeconds,
-      );
-    }
-    return new DomainError('invalid_credentials');
-  }
-
   async login(login: string, password: string, ip: string): Promise<TokenPair> {
-    const accountKey = `login:account:${login.toLowerCase()}`;
-    await this.checkThrottle(accountKey, ip);
-    const user = await usersRepository.findByLogin(this.db, login);
+    const [user, folded] = await Promise.all([
+      usersRepository.findByLogin(this.db, login),
+      usersRepository.foldLogin(this.db, login),
+    ]);
+    const key = user === undefined ? unknownLoginKey(folded) : accountKey(user.id);
+    await this.passwordThrottle.attempt(key, ip);
     if (user === undefined) {
       await burnPasswordCheck(password);
-      throw await this.failed(accountKey);
+      throw new DomainError('invalid_credentials');
     }
     const check = await verifyPassword(user.passwordHash, password);
     if (!check.ok) {
-      throw await this.failed(accountKey);
+      throw new DomainError('invalid_credentials');
     }
-    if (this.throttle.enabled) {
-      await this.throttleStore.reset(accountKey);
-    }
+    await this.passwordThrottle.succeeded(key);
     if (!user.isActive) {
       throw new DomainError('user_inactive');
     }

@@ -20,6 +20,7 @@ import { passwordResetMail } from './templates/password-reset.js';
 import { applicationSubmittedMail } from './templates/application-submitted.js';
 import { applicationDecidedMail } from './templates/application-decided.js';
 import { webhookDisabledMail } from './templates/webhook-disabled.js';
+import { securityNoticeMail } from './templates/security-notice.js';
 
 export const mailTemplates: { [K in MailType]: MailTemplate<PayloadOf<K>> } = {
   'mail.welcome': welcomeMail,
@@ -28,6 +29,7 @@ export const mailTemplates: { [K in MailType]: MailTemplate<PayloadOf<K>> } = {
   'mail.application_submitted': applicationSubmittedMail,
   'mail.application_decided': applicationDecidedMail,
   'mail.webhook_disabled': webhookDisabledMail,
+  'mail.security_notice': securityNoticeMail,
 };
 
 export interface ComposedMail extends RenderedMail {

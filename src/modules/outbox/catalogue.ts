@@ -34,6 +34,30 @@ export interface AccountLinkMailPayload extends MailLocale {
 export type VerifyEmailMailPayload = AccountLinkMailPayload;
 export type PasswordResetMailPayload = AccountLinkMailPayload;
 
+/** What a security notice (issue 12, S19) tells the account's owner. */
+export type SecurityNoticeKind =
+  | 'password_changed'
+  | 'email_changed'
+  | 'sessions_revoked'
+  | 'account_archived'
+  | 'account_restored';
+
+/**
+ * mail.security_notice: something happened to the account that its owner must be able to
+ * react to; the mail links the password recovery page. For `email_changed` one mail goes to
+ * the old address (`email`) and one to the new one; `new_email` is set on both.
+ */
+export interface SecurityNoticeMailPayload extends MailLocale {
+  v: 1;
+  user_id: number;
+  username: string;
+  /** The recipient. */
+  email: string;
+  kind: SecurityNoticeKind;
+  occurred_at: string;
+  new_email?: string;
+}
+
 // --- Internship projects: domain events (published for webhooks; routing key = type).
 // Every payload carries `v: 1`, the ids involved, `actor_id` (who did it; null for the
 // system) and `occurred_at` (ISO 8601).
@@ -197,6 +221,7 @@ export type OutboxMessage =
   | { type: 'mail.welcome'; payload: WelcomeMailPayload }
   | { type: 'mail.verify_email'; payload: VerifyEmailMailPayload }
   | { type: 'mail.password_reset'; payload: PasswordResetMailPayload }
+  | { type: 'mail.security_notice'; payload: SecurityNoticeMailPayload }
   | { type: 'mail.application_submitted'; payload: ApplicationSubmittedMailPayload }
   | { type: 'mail.application_decided'; payload: ApplicationDecidedMailPayload }
   | { type: 'project.created'; payload: ProjectCreatedPayload }

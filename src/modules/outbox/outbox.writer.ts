@@ -1,6 +1,9 @@
 import type { Executor } from '../../db/client.js';
 import type { OutboxMessage } from './catalogue.js';
 import { noteOutboxWrite } from './outbox.signal.js';
+
+/** For repositories that write outbox rows in a statement of their own (the wake-up, ADR 0014). */
+export { noteOutboxWrite };
 import { outboxEvents } from './outbox.table.js';
 
 /**

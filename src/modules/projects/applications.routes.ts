@@ -46,14 +46,16 @@ const applicationsRoutes: FastifyPluginAsync<ApplicationsRoutesOptions> = async 
       },
       preHandler: guards.requireUser,
     },
-    async (request, reply) =>
-      reply
+    async (request, reply) => {
+      await applications.limitAction('apply', currentUser(request), request.ip);
+      return reply
         .status(201)
         .send(
           toApplication(
             await applications.apply(currentUser(request), request.params.id, request.body),
           ),
-        ),
+        );
+    },
   );
 
   r.get(
@@ -111,8 +113,10 @@ const applicationsRoutes: FastifyPluginAsync<ApplicationsRoutesOptions> = async 
       },
       preHandler: guards.requireUser,
     },
-    async (request) =>
-      toApplication(await applications.withdraw(currentUser(request), request.params.id)),
+    async (request) => {
+      await applications.limitAction('withdraw', currentUser(request), request.ip);
+      return toApplication(await applications.withdraw(currentUser(request), request.params.id));
+    },
   );
 
   r.get(

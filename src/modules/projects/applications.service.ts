@@ -1,4 +1,6 @@
 import type { Db } from '../../db/client.js';
+import type { RateLimitStore } from '../../lib/rate-limiter.js';
+import { hitActionLimit, type ActionLimit } from '../auth/account-throttle.js';
 import { DomainError } from '../../lib/errors.js';
 import { decodeCursor, toPage, type Page } from '../../lib/pagination.js';
 import type { OutboxMessage } from '../outbox/catalogue.js';
@@ -16,8 +18,48 @@ const APPLICATIONS_ORDER = '-id';
 
 const applicationNotFound = () => new DomainError('application_not_found');
 
+export interface ApplicationLimits {
+  store: RateLimitStore;
+  /** Per user and per client address, for apply and withdraw (issue 12, S22). */
+  actions: ActionLimit;
+  /** At most one mail to the mentors per applicant and project in this window (issue 12). */
+  mentorMailWindowSeconds: number;
+}
+
 export class ApplicationsService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly limits?: ApplicationLimits,
+  ) {}
+
+  /** Apply and withdraw are limited per user and per client address (429). */
+  async limitAction(name: 'apply' | 'withdraw', user: UserRow, ip: string): Promise<void> {
+    if (this.limits !== undefined) {
+      await hitActionLimit(
+        this.limits.store,
+        `applications:${name}`,
+        this.limits.actions,
+        user.id,
+        ip,
+      );
+    }
+  }
+
+  /**
+   * Whether the mentors hear of this applicant's application to this project: apply/withdraw
+   * cycles must not flood their inboxes with the applicant's text (issue 12).
+   */
+  private async mentorsMayBeMailed(projectId: number, applicantId: number): Promise<boolean> {
+    if (this.limits === undefined) {
+      return true;
+    }
+    const d = await this.limits.store.hit(
+      `mentor-mail:project:${projectId}:applicant:${applicantId}`,
+      1,
+      this.limits.mentorMailWindowSeconds,
+    );
+    return d.allowed;
+  }
 
   /**
    * Any active user with a verified e-mail applies to a recruiting project for a developer or
@@ -51,7 +93,9 @@ export class ApplicationsService {
           role: body.role,
           motivation: body.motivation,
         });
-        const mentors = await projectsRepository.mentors(tx, projectId);
+        const mentors = (await this.mentorsMayBeMailed(projectId, user.id))
+          ? await projectsRepository.mentors(tx, projectId)
+          : [];
         const messages: OutboxMessage[] = [
           {
             type: 'application.submitted',

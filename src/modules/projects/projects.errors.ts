@@ -48,6 +48,7 @@ export const APPLICATION_ERRORS = {
     'applicant_is_member',
     'no_places_for_role',
     'application_pending',
+    'rate_limited',
   ],
   listForProject: ['project_not_found', 'applications_view_forbidden', 'invalid_cursor'],
   mine: ['invalid_cursor'],
@@ -61,5 +62,10 @@ export const APPLICATION_ERRORS = {
     'applicant_already_member',
     'no_place_left',
   ],
-  withdraw: ['application_not_found', 'withdraw_forbidden', 'application_transition'],
+  withdraw: [
+    'application_not_found',
+    'withdraw_forbidden',
+    'application_transition',
+    'rate_limited',
+  ],
 } as const satisfies Record<string, readonly ErrorCode[]>;

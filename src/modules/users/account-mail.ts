@@ -2,6 +2,7 @@ import type { Executor } from '../../db/client.js';
 import type { Locale } from '../../lib/locale.js';
 import { accountTokensRepository, newAccountToken } from './account-tokens.repository.js';
 import type { AccountTokenPurpose } from './account-tokens.table.js';
+import type { OutboxMessage, SecurityNoticeKind } from '../outbox/catalogue.js';
 import { appendToOutbox } from '../outbox/outbox.writer.js';
 
 /** Whom an account mail goes to, in their language. */
@@ -96,4 +97,37 @@ export class AccountMailer {
       },
     });
   }
+}
+
+/**
+ * A security notice (issue 12, S19) for the account's owner, in their language, to the
+ * address given (the account's, or for an e-mail change also the old one).
+ */
+export function securityNotice(
+  user: MailRecipient,
+  kind: SecurityNoticeKind,
+  opts: { to?: string; newEmail?: string } = {},
+): OutboxMessage {
+  return {
+    type: 'mail.security_notice',
+    payload: {
+      v: 1,
+      user_id: user.id,
+      username: user.username,
+      email: opts.to ?? user.email,
+      locale: user.locale,
+      kind,
+      occurred_at: new Date().toISOString(),
+      ...(opts.newEmail === undefined ? {} : { new_email: opts.newEmail }),
+    },
+  };
+}
+
+/**
+ * "Every session of your account was signed out": call it inside the transaction that
+ * revokes all of a user's sessions (password change does; the sessions routes' "revoke all"
+ * should), so the mail exists if and only if the revocation commits.
+ */
+export async function notifySessionsRevoked(tx: Executor, user: MailRecipient): Promise<void> {
+  await appendToOutbox(tx, securityNotice(user, 'sessions_revoked'));
 }

@@ -1,4 +1,4 @@
-import type { Db } from '../../db/client.js';
+import type { Db, Executor } from '../../db/client.js';
 import { DomainError } from '../../lib/errors.js';
 import type { Locale } from '../../lib/locale.js';
 import type { RateLimitStore } from '../../lib/rate-limiter.js';
@@ -8,17 +8,23 @@ import {
   newAccountToken,
 } from './account-tokens.repository.js';
 import type { AccountTokenPurpose } from './account-tokens.table.js';
+import {
+  accountKey,
+  hitActionLimit,
+  type ActionLimit,
+  type PasswordThrottle,
+} from '../auth/account-throttle.js';
 import type { SessionStarter, TokenPair } from '../auth/auth.service.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../auth/passwords.js';
 import { sessionsRepository } from '../auth/sessions.repository.js';
 import { hashToken } from '../auth/tokens.js';
 import { appendToOutbox } from '../outbox/outbox.writer.js';
 import { userChangeEvents, userEvent } from '../outbox/user-events.js';
-import type { AccountMailer } from './account-mail.js';
+import { notifySessionsRevoked, securityNotice, type AccountMailer } from './account-mail.js';
 import { lockOutLastSuperuser } from './users.admin.service.js';
-import { usersRepository, type UserPatch } from './users.repository.js';
+import { uniqueViolation, usersRepository, type UserPatch } from './users.repository.js';
 import type { UserRow } from './users.table.js';
-import { refuseCommonPassword, rethrowUserUniqueViolation } from './users.service.js';
+import { newUsername, refuseCommonPassword, rethrowUserUniqueViolation } from './users.service.js';
 
 export interface AccountMailLimit {
   enabled: boolean;
@@ -58,37 +64,78 @@ export class AccountService {
     private readonly sessions: SessionStarter,
     private readonly limitStore: RateLimitStore,
     private readonly limit: AccountMailLimit,
+    private readonly passwords: PasswordThrottle,
+    private readonly profileLimit: ActionLimit,
   ) {}
 
+  /**
+   * `current_password` (issue 12, S22): counted against the account's sign-in limit before
+   * the hash runs; a correct one clears the counter as a sign-in does.
+   */
   private async requirePassword(user: UserRow, password: string | undefined): Promise<void> {
     if (password === undefined) {
       throw new DomainError('current_password_missing');
     }
+    await this.passwords.passwordCheck(user.id);
     const check = await verifyPassword(user.passwordHash, password);
     if (!check.ok) {
       throw wrongCurrentPassword();
     }
+    await this.passwords.succeeded(accountKey(user.id));
+  }
+
+  /** Per-user and per-address limit of PATCH /me and resend verification (issue 12). */
+  async limitProfileAction(name: string, user: UserRow, ip: string): Promise<void> {
+    await hitActionLimit(this.limitStore, name, this.profileLimit, user.id, ip);
+  }
+
+  /** A verification link for `address` of `user`, the same statement for a taken address. */
+  private async issueVerification(tx: Executor, user: UserRow, address: string): Promise<void> {
+    const { token, tokenHash } = newAccountToken();
+    await accountTokensRepository.issueVerification(tx, {
+      userId: user.id,
+      address,
+      tokenHash,
+      expiresAt: this.mailer.expiryOf('verify_email'),
+      link: this.mailer.link('verify_email', token),
+      allowed: await this.withinAddressLimit('verify_email', address),
+    });
   }
 
   /**
-   * Own username and e-mail. A new address needs the current password, becomes unverified
-   * and gets a verification mail; a change of letter case only is not a new address.
+   * Own username, e-mail and language. A new address needs the current password and waits
+   * as `pending_email` until the link mailed to it is opened (issue 12): the address in use
+   * stays until then, so a taken address gets the same answer as a free one (and no mail).
+   * A change of letter case only is not a new address.
    */
   async updateMe(user: UserRow, input: UpdateMeInput): Promise<UserRow> {
     const patch: UserPatch = {};
     if (input.username !== undefined && input.username !== user.username) {
-      patch.username = input.username;
+      const name = newUsername(input.username);
+      const taken = await usersRepository.takenFlags(
+        this.db,
+        name.username,
+        '',
+        name.usernameFold,
+        user.id,
+      );
+      if (taken.username) {
+        throw new DomainError('username_taken');
+      }
+      Object.assign(patch, name);
     }
     if (input.locale !== undefined && input.locale !== user.locale) {
       patch.locale = input.locale;
     }
-    let newAddress = false;
+    let newAddress: string | undefined;
     if (input.email !== undefined && input.email !== user.email) {
       await this.requirePassword(user, input.current_password);
-      patch.email = input.email;
-      newAddress = input.email.toLowerCase() !== user.email.toLowerCase();
-      if (newAddress) {
-        patch.emailVerifiedAt = null;
+      if (input.email.toLowerCase() === user.email.toLowerCase()) {
+        patch.email = input.email;
+        patch.pendingEmail = null;
+      } else {
+        newAddress = input.email;
+        patch.pendingEmail = input.email;
       }
     }
     if (Object.keys(patch).length === 0) {
@@ -100,8 +147,8 @@ export class AccountService {
         if (updated === undefined) {
           throw new DomainError('user_not_found');
         }
-        if (newAddress) {
-          await this.mailer.sendVerification(tx, updated);
+        if (newAddress !== undefined) {
+          await this.issueVerification(tx, updated, newAddress);
         }
         await appendToOutbox(tx, ...userChangeEvents(user, updated, user.id));
         return updated;
@@ -125,7 +172,9 @@ export class AccountService {
     await this.db.transaction(async (tx) => {
       await usersRepository.updatePasswordHash(tx, user.id, passwordHash);
       await sessionsRepository.revokeAllForUser(tx, user.id);
-      await accountTokensRepository.invalidateAll(tx, user.id, 'password_reset');
+      await accountTokensRepository.invalidateEverything(tx, user.id);
+      await appendToOutbox(tx, securityNotice(user, 'password_changed'));
+      await notifySessionsRevoked(tx, user);
     });
     return this.sessions.startSession(user);
   }
@@ -137,6 +186,7 @@ export class AccountService {
       await lockOutLastSuperuser(tx, user.id, { isActive: false });
       const archived = await usersRepository.update(tx, user.id, { isActive: false });
       await sessionsRepository.revokeAllForUser(tx, user.id);
+      await accountTokensRepository.invalidateEverything(tx, user.id);
       await appendToOutbox(tx, ...(archived ? userChangeEvents(user, archived, user.id) : []));
     });
   }
@@ -147,24 +197,57 @@ export class AccountService {
       throw new DomainError('invalid_account_token');
     }
     const tokenHash = hashToken(token);
-    const verified = await this.db.transaction(async (tx) => {
-      const spent = await accountTokensRepository.consume(tx, 'verify_email', tokenHash);
-      // The address must still be the user's (an e-mail change voids older links) and the
-      // user active (archived users are refused everywhere).
-      const user =
-        spent && (await usersRepository.markEmailVerified(tx, spent.userId, spent.email));
-      if (spent !== undefined && user === undefined) {
-        throw new DomainError('invalid_account_token');
-      }
-      if (user !== undefined) {
-        await appendToOutbox(tx, userEvent('user.email_verified', user, user.id));
-      }
-      return user;
-    });
+    const verified = await this.verifyInTransaction(tokenHash);
     if (verified === undefined) {
       throw await this.refusedLink('verify_email', tokenHash);
     }
     return verified;
+  }
+
+  private async verifyInTransaction(tokenHash: string): Promise<UserRow | undefined> {
+    try {
+      return await this.verifyTransaction(tokenHash);
+    } catch (err) {
+      // The pending address was taken by another account meanwhile: the link cannot apply.
+      if (uniqueViolation(err) !== undefined) {
+        throw new DomainError('invalid_account_token');
+      }
+      throw err;
+    }
+  }
+
+  private verifyTransaction(tokenHash: string): Promise<UserRow | undefined> {
+    return this.db.transaction(async (tx) => {
+      const spent = await accountTokensRepository.consume(tx, 'verify_email', tokenHash);
+      if (spent === undefined) {
+        return undefined;
+      }
+      // The address must still be the user's, or still the pending new one (an e-mail change
+      // voids older links), and the user active (archived users are refused everywhere).
+      const before = await usersRepository.lockById(tx, spent.userId);
+      const pending =
+        before?.pendingEmail !== undefined &&
+        before.pendingEmail !== null &&
+        before.pendingEmail.toLowerCase() === spent.email.toLowerCase();
+      const user = pending
+        ? await usersRepository.applyPendingEmail(tx, spent.userId, spent.email)
+        : await usersRepository.markEmailVerified(tx, spent.userId, spent.email);
+      if (user === undefined || before === undefined) {
+        throw new DomainError('invalid_account_token');
+      }
+      if (pending) {
+        // The address changed: every older link is void; both addresses are told (S19).
+        await accountTokensRepository.invalidateEverything(tx, user.id);
+        await appendToOutbox(
+          tx,
+          securityNotice(user, 'email_changed', { to: before.email, newEmail: user.email }),
+          securityNotice(user, 'email_changed', { newEmail: user.email }),
+          ...userChangeEvents(before, user, user.id),
+        );
+      }
+      await appendToOutbox(tx, userEvent('user.email_verified', user, user.id));
+      return user;
+    });
   }
 
   /**
@@ -179,10 +262,11 @@ export class AccountService {
 
   /** A new verification mail for the signed-in user's current address. */
   async resendVerification(user: UserRow): Promise<void> {
-    if (user.emailVerifiedAt !== null) {
+    const address = user.pendingEmail ?? (user.emailVerifiedAt === null ? user.email : null);
+    if (address === null) {
       throw new DomainError('email_already_verified');
     }
-    await this.db.transaction((tx) => this.mailer.sendVerification(tx, user));
+    await this.issueVerification(this.db, user, address);
   }
 
   private async withinAddressLimit(kind: string, email: string): Promise<boolean> {
@@ -195,25 +279,19 @@ export class AccountService {
   }
 
   /**
-   * Always the same answer (202), whatever the address. Both branches generate and hash a
-   * token and run the same statement; only an active user's address gets a token and a mail.
+   * Always the same answer (202), whatever the address, and the same work (issue 12): a token
+   * is generated and hashed, the per-address counter hit, and one statement runs on both
+   * branches; only an active user's address gets a token and a mail (written by that
+   * statement).
    */
   async requestPasswordRecovery(email: string): Promise<void> {
     const { token, tokenHash } = newAccountToken();
-    const expiresAt = this.mailer.expiryOf('password_reset');
-    const allowed = await this.withinAddressLimit('password_reset', email);
-    await this.db.transaction(async (tx) => {
-      const user = await accountTokensRepository.insertForEmail(
-        tx,
-        email,
-        'password_reset',
-        tokenHash,
-        expiresAt,
-        allowed,
-      );
-      if (user !== undefined) {
-        await this.mailer.sendPasswordReset(tx, user, token, expiresAt);
-      }
+    await accountTokensRepository.issueResetForEmail(this.db, {
+      email,
+      tokenHash,
+      expiresAt: this.mailer.expiryOf('password_reset'),
+      link: this.mailer.link('password_reset', token),
+      allowed: await this.withinAddressLimit('password_reset', email),
     });
   }
 
@@ -238,20 +316,25 @@ export class AccountService {
     await this.db.transaction(async (tx) => {
       const spent = await accountTokensRepository.consume(tx, 'password_reset', tokenHash);
       const user = spent && (await usersRepository.lockById(tx, spent.userId));
-      if (user === undefined || !user.isActive) {
+      // Issue 12 (S21): valid only for the address it was sent to while that is still the
+      // account's address.
+      if (
+        user === undefined ||
+        !user.isActive ||
+        user.email.toLowerCase() !== spent?.email.toLowerCase()
+      ) {
         throw new DomainError('invalid_account_token');
       }
       const patch: UserPatch = { passwordHash };
-      // The link reached this address: it is proven, if it is still the user's.
-      if (
-        user.emailVerifiedAt === null &&
-        user.email.toLowerCase() === spent?.email.toLowerCase()
-      ) {
+      // The link reached this address, which is still the user's: it is proven.
+      if (user.emailVerifiedAt === null) {
         patch.emailVerifiedAt = new Date();
       }
       await usersRepository.update(tx, user.id, patch);
       await sessionsRepository.revokeAllForUser(tx, user.id);
-      await accountTokensRepository.invalidateAll(tx, user.id, 'password_reset');
+      await accountTokensRepository.invalidateEverything(tx, user.id);
+      await appendToOutbox(tx, securityNotice(user, 'password_changed'));
+      await notifySessionsRevoked(tx, user);
     });
   }
 }

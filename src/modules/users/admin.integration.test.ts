@@ -219,7 +219,7 @@ describe('S11: no mass assignment', () => {
 });
 
 describe('self-service: PATCH /users/me, password, archive oneself', () => {
-  test('username change; a taken username or e-mail is 400 with the v1 sentence', async () => {
+  test('username change; a taken username is 400 with the v1 sentence, a taken e-mail answers like a free one', async () => {
     const u = await signedIn();
     const other = await signedIn();
     const ok = await request<Record<string, unknown>>(t.url, 'PATCH', '/api/v1/users/me', {
@@ -233,17 +233,33 @@ describe('self-service: PATCH /users/me, password, archive oneself', () => {
       token: u.token,
     });
     assert.deepEqual([taken.status, taken.body], [400, { detail: 'Username already exists' }]);
-    const emailTaken = await request(t.url, 'PATCH', '/api/v1/users/me', {
+    // Issue 12: no "Email already exists" oracle; the address only waits (pending_email).
+    const emailTaken = await request<Record<string, unknown>>(t.url, 'PATCH', '/api/v1/users/me', {
       json: { email: other.email, current_password: u.password },
       token: u.token,
     });
+    const emailFree = await request<Record<string, unknown>>(t.url, 'PATCH', '/api/v1/users/me', {
+      json: { email: `free_${u.email}`, current_password: u.password },
+      token: u.token,
+    });
+    assert.equal(emailTaken.status, 200);
+    assert.equal(emailFree.status, 200);
+    assert.deepEqual(Object.keys(emailTaken.body).sort(), Object.keys(emailFree.body).sort());
+    assert.equal(emailTaken.body.email, u.email, 'the address in use stays');
+    assert.equal(emailTaken.body.pending_email, other.email);
+    assert.equal(emailFree.body.pending_email, `free_${u.email}`);
+    const mails = await query<{ email: string }>(
+      "SELECT payload->>'email' AS email FROM outbox_events WHERE type = 'mail.verify_email' AND payload->>'user_id' = $1 ORDER BY id",
+      [String(u.id)],
+    );
     assert.deepEqual(
-      [emailTaken.status, emailTaken.body],
-      [400, { detail: 'Email already exists' }],
+      mails.map((m) => m.email),
+      [u.email, `free_${u.email}`],
+      'no mail to the taken address',
     );
   });
 
-  test('an e-mail change needs the current password and makes the address unverified', async () => {
+  test('an e-mail change needs the current password and waits for the new address to be verified', async () => {
     const u = await signedIn();
     await query('UPDATE users SET email_verified_at = now() WHERE id = $1', [u.id]);
     const newEmail = `new_${u.email}`;
@@ -268,8 +284,9 @@ describe('self-service: PATCH /users/me, password, archive oneself', () => {
       token: u.token,
     });
     assert.equal(ok.status, 200);
-    assert.equal(ok.body.email, newEmail);
-    assert.equal(ok.body.email_verified, false);
+    assert.equal(ok.body.email, u.email, 'issue 12: the address in use stays until verified');
+    assert.equal(ok.body.pending_email, newEmail);
+    assert.equal(ok.body.email_verified, true);
     const mails = await query<{ email: string }>(
       "SELECT payload->>'email' AS email FROM outbox_events WHERE type = 'mail.verify_email' AND payload->>'user_id' = $1 ORDER BY id",
       [String(u.id)],
@@ -279,12 +296,12 @@ describe('self-service: PATCH /users/me, password, archive oneself', () => {
       [u.email, newEmail],
       'one at registration, one for the new address',
     );
-    // Sign-in stays allowed while unverified; /me shows the state.
-    const pair = await login(t.url, newEmail, u.password);
-    const me = await request<Record<string, unknown>>(t.url, 'GET', '/api/v1/jwt/users/me/', {
-      token: pair.access_token,
+    // The new address does not sign in before it is verified; the old one still does.
+    const early = await request(t.url, 'POST', '/api/v1/jwt/login/', {
+      form: { username: newEmail, password: u.password },
     });
-    assert.equal(me.body.email_verified, false);
+    assert.equal(early.status, 401);
+    await login(t.url, u.email, u.password);
   });
 
   test('password change: wrong current is 422; success revokes other sessions, returns a new one', async () => {

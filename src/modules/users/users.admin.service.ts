@@ -4,7 +4,9 @@ import { decodeCursor, toPage, type SortDirection } from '../../lib/pagination.j
 import { sessionsRepository } from '../auth/sessions.repository.js';
 import { appendToOutbox } from '../outbox/outbox.writer.js';
 import { userChangeEvents } from '../outbox/user-events.js';
-import type { AccountMailer } from './account-mail.js';
+import { accountTokensRepository } from './account-tokens.repository.js';
+import type { OutboxMessage } from '../outbox/catalogue.js';
+import { securityNotice, type AccountMailer } from './account-mail.js';
 import {
   usersRepository,
   type UserListRow,
@@ -12,7 +14,7 @@ import {
   type UserPatch,
 } from './users.repository.js';
 import type { UserRow } from './users.table.js';
-import { rethrowUserUniqueViolation } from './users.service.js';
+import { newUsername, rethrowUserUniqueViolation } from './users.service.js';
 
 /**
  * Refuses a change that would leave no active superuser. Call inside the transaction that
@@ -114,15 +116,30 @@ export class UsersAdminService {
         }
         const patch: UserPatch = {};
         if (input.username !== undefined && input.username !== current.username) {
-          patch.username = input.username;
+          Object.assign(patch, newUsername(input.username));
         }
         const newAddress =
           input.email !== undefined && input.email.toLowerCase() !== current.email.toLowerCase();
         if (input.email !== undefined && input.email !== current.email) {
           patch.email = input.email;
+          patch.pendingEmail = null;
         }
         if (newAddress) {
           patch.emailVerifiedAt = null;
+        }
+        // One namespace (S21): no look-alike username, no address equal to another's username.
+        const taken = await usersRepository.takenFlags(
+          tx,
+          patch.username ?? '',
+          newAddress ? (input.email ?? '') : '',
+          patch.usernameFold ?? '',
+          id,
+        );
+        if (taken.username && patch.username !== undefined) {
+          throw new DomainError('username_taken');
+        }
+        if (taken.email && newAddress) {
+          throw new DomainError('email_taken');
         }
         if (input.is_active !== undefined && input.is_active !== current.isActive) {
           patch.isActive = input.is_active;
@@ -140,10 +157,29 @@ export class UsersAdminService {
         if (patch.isActive === false) {
           await sessionsRepository.revokeAllForUser(tx, id);
         }
+        const notices: OutboxMessage[] = [];
+        if (newAddress || patch.isActive !== undefined) {
+          // A link is bound to its moment: archival, restore and a new address void them all.
+          await accountTokensRepository.invalidateEverything(tx, id);
+        }
+        if (patch.isActive !== undefined) {
+          notices.push(
+            securityNotice(updated, patch.isActive ? 'account_restored' : 'account_archived'),
+          );
+        }
+        if (newAddress) {
+          notices.push(
+            securityNotice(updated, 'email_changed', {
+              to: current.email,
+              newEmail: updated.email,
+            }),
+            securityNotice(updated, 'email_changed', { newEmail: updated.email }),
+          );
+        }
         if (newAddress && updated.isActive) {
           await this.mailer.sendVerification(tx, updated);
         }
-        await appendToOutbox(tx, ...userChangeEvents(current, updated, null));
+        await appendToOutbox(tx, ...notices, ...userChangeEvents(current, updated, null));
         return updated;
       });
     } catch (err) {
@@ -161,9 +197,14 @@ export class UsersAdminService {
       }
       if (current.isActive) {
         const archived = await usersRepository.update(tx, id, { isActive: false });
-        await appendToOutbox(tx, ...(archived ? userChangeEvents(current, archived, null) : []));
+        await appendToOutbox(
+          tx,
+          securityNotice(current, 'account_archived'),
+          ...(archived ? userChangeEvents(current, archived, null) : []),
+        );
       }
       await sessionsRepository.revokeAllForUser(tx, id);
+      await accountTokensRepository.invalidateEverything(tx, id);
     });
   }
 
@@ -174,7 +215,13 @@ export class UsersAdminService {
       if (current === undefined || updated === undefined) {
         throw new DomainError('user_not_found');
       }
-      await appendToOutbox(tx, ...userChangeEvents(current, updated, null));
+      // Links issued before the archival stay void after the restore (issue 12).
+      await accountTokensRepository.invalidateEverything(tx, id);
+      await appendToOutbox(
+        tx,
+        ...(current.isActive ? [] : [securityNotice(updated, 'account_restored')]),
+        ...userChangeEvents(current, updated, null),
+      );
       return updated;
     });
   }

@@ -14,16 +14,25 @@ export const USER_ERRORS = {
     'username_taken',
     'email_taken',
     'user_not_found',
+    // issue 12: current_password counts against the sign-in limit; profile changes are limited
+    'login_throttled',
+    'rate_limited',
   ],
-  archiveMe: ['current_password_missing', 'current_password_wrong', 'last_superuser'],
+  archiveMe: [
+    'current_password_missing',
+    'current_password_wrong',
+    'last_superuser',
+    'login_throttled',
+  ],
   changePassword: [
     'current_password_missing',
     'current_password_wrong',
     'password_common',
     'passwords_mismatch',
+    'login_throttled',
   ],
   verifyEmail: ['invalid_account_token', 'link_already_used'],
-  resendVerification: ['email_already_verified'],
+  resendVerification: ['email_already_verified', 'rate_limited'],
   requestPasswordRecovery: [],
   resetPassword: [
     'password_common',

@@ -46,29 +46,54 @@ export const usersRepository = {
     return row;
   },
 
-  /** Login accepts the username or the e-mail address, case-insensitively. */
+  /**
+   * Login accepts the username or the e-mail address, case-insensitively, folded by
+   * PostgreSQL's lower() on both sides (never JavaScript's: `İ` folds differently). A login
+   * with `@` is an address first (issue 12): a legacy username equal to another account's
+   * address can no longer capture that address's sign-in. The NFKC form of the login also
+   * finds a new-style (normalised) username typed in a compatibility form.
+   */
   async findByLogin(db: Executor, login: string): Promise<UserRow | undefined> {
+    const nfkc = login.normalize('NFKC');
+    const byEmail = sql`lower(${users.email}) = lower(${login})`;
+    const byName = sql`lower(${users.username}) IN (lower(${login}), lower(${nfkc}))`;
     const [row] = await db
       .select()
       .from(users)
-      .where(or(lowerEq(users.username, login), lowerEq(users.email, login)))
-      .orderBy(sql`(lower(${users.username}) = lower(${login})) DESC`)
+      .where(or(byName, byEmail))
+      .orderBy(login.includes('@') ? sql`(${byEmail}) DESC` : sql`(${byName}) DESC`)
       .limit(1);
     return row;
   },
 
+  /** The login as PostgreSQL folds it: the throttle key of an unknown name (issue 12). */
+  async foldLogin(db: Executor, login: string): Promise<string> {
+    const result = await db.execute<{ folded: string }>(sql`SELECT lower(${login}) AS folded`);
+    return result.rows[0]?.folded ?? login;
+  },
+
+  /**
+   * Registration's advisory checks (the unique indexes decide under concurrency). A username
+   * is taken by the same name in another letter case or a look-alike (the fold); an address
+   * is taken by another account's address, or by a legacy username equal to it (one
+   * namespace, S21).
+   */
   async takenFlags(
     db: Executor,
     username: string,
     email: string,
+    fold: string = username,
+    exceptId = 0,
   ): Promise<{ username: boolean; email: boolean }> {
+    const nameHit = or(lowerEq(users.username, username), eq(users.usernameFold, fold));
+    const emailHit = or(lowerEq(users.email, email), lowerEq(users.username, email));
     const rows = await db
       .select({
-        u: sql<boolean>`bool_or(lower(${users.username}) = lower(${username}))`,
-        e: sql<boolean>`bool_or(lower(${users.email}) = lower(${email}))`,
+        u: sql<boolean>`bool_or(${nameHit})`,
+        e: sql<boolean>`bool_or(${emailHit})`,
       })
       .from(users)
-      .where(or(lowerEq(users.username, username), lowerEq(users.email, email)));
+      .where(and(sql`${users.id} <> ${exceptId}`, or(nameHit, emailHit)));
     return { username: rows[0]?.u === true, email: rows[0]?.e === true };
   },
 
@@ -76,6 +101,7 @@ export const usersRepository = {
     db: Executor,
     values: {
       username: string;
+      usernameFold: string;
       email: string;
       passwordHash: string;
       isSuperuser?: boolean;
@@ -126,6 +152,25 @@ export const usersRepository = {
       .update(users)
       .set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, now())` })
       .where(and(eq(users.id, id), eq(users.isActive, true), lowerEq(users.email, email)))
+      .returning();
+    return row;
+  },
+
+  /**
+   * Issue 12: the pending address becomes the account's address, verified, if `address` is
+   * still the pending one and the user active; the unique index refuses a taken one.
+   */
+  async applyPendingEmail(db: Executor, id: number, address: string): Promise<UserRow | undefined> {
+    const [row] = await db
+      .update(users)
+      .set({ email: sql`${users.pendingEmail}`, pendingEmail: null, emailVerifiedAt: sql`now()` })
+      .where(
+        and(
+          eq(users.id, id),
+          eq(users.isActive, true),
+          sql`lower(${users.pendingEmail}) = lower(${address})`,
+        ),
+      )
       .returning();
     return row;
   },
@@ -182,7 +227,9 @@ export type UserPatch = Partial<
   Pick<
     typeof users.$inferInsert,
     | 'username'
+    | 'usernameFold'
     | 'email'
+    | 'pendingEmail'
     | 'isActive'
     | 'isSuperuser'
     | 'passwordHash'

@@ -129,15 +129,21 @@ const usersRoutes: FastifyPluginAsync<UsersRoutesOptions> = async (
         tags: ['users'],
         summary: 'Change own username, e-mail or language',
         description:
-          'A new e-mail address needs `current_password`, becomes unverified and gets a ' +
-          'verification mail. Sign-in keeps working while unverified.',
+          'A new e-mail address needs `current_password` and waits as `pending_email` until ' +
+          'the link mailed to it is opened; `email` stays the address in use until then, and ' +
+          'both addresses are told when it changes. The answer is the same whether or not the ' +
+          'new address is taken. Limited per user and per client address (429).',
         ...bearer,
         body: UpdateMeBody,
         response: { 200: UserPublic, ...errorResponses(USER_ERRORS.updateMe) },
       },
       preHandler: guards.requireUser,
     },
-    async (request) => toUserPublic(await account.updateMe(currentUser(request), request.body)),
+    async (request) => {
+      const user = currentUser(request);
+      await account.limitProfileAction('profile', user, request.ip);
+      return toUserPublic(await account.updateMe(user, request.body));
+    },
   );
 
   r.delete(
@@ -206,7 +212,9 @@ const usersRoutes: FastifyPluginAsync<UsersRoutesOptions> = async (
       schema: {
         tags: ['users'],
         summary: 'Send the verification mail again',
-        description: 'Rate-limited per client address. Older links stop working.',
+        description:
+          'To the pending new address when there is one, else to the unverified address. ' +
+          'Rate-limited per user and per client address. Older links stop working.',
         ...bearer,
         response: { 202: Accepted, ...errorResponses(USER_ERRORS.resendVerification) },
       },
@@ -214,7 +222,9 @@ const usersRoutes: FastifyPluginAsync<UsersRoutesOptions> = async (
       preHandler: guards.requireUser,
     },
     async (request, reply) => {
-      await account.resendVerification(currentUser(request));
+      const user = currentUser(request);
+      await account.limitProfileAction('verify-email-resend', user, request.ip);
+      await account.resendVerification(user);
       return reply.status(202).send({ detail: 'Verification mail sent' });
     },
   );

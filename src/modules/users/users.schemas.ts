@@ -32,6 +32,13 @@ export const UserPublic = Type.Object(
     email_verified: Type.Boolean(),
     created_at: dateTime,
     locale: LocaleSchema,
+    pending_email: Type.Optional(
+      Type.Union([Type.String(), Type.Null()], {
+        description:
+          'A new address waiting for its verification link to be opened; `email` stays the ' +
+          'address in use until then.',
+      }),
+    ),
   },
   { title: 'User' },
 );
@@ -46,8 +53,10 @@ export function toUserPublic(u: {
   emailVerifiedAt: Date | null;
   createdAt: Date;
   locale: Locale;
+  pendingEmail?: string | null;
 }): UserPublic {
   return {
+    ...(u.pendingEmail === undefined ? {} : { pending_email: u.pendingEmail }),
     id: u.id,
     username: u.username,
     email: u.email,
@@ -158,7 +167,13 @@ export const UpdateMeBody = Type.Object(
     current_password: Type.Optional(
       Type.String({ ...CurrentPassword, description: 'Required when `email` changes.' }),
     ),
-    locale: Type.Optional(LocaleSchema),
+    // No default here: the validator would fill it in, and every PATCH without `locale`
+    // would reset the language to English.
+    locale: Type.Optional(
+      Type.Union([Type.Literal('en'), Type.Literal('ru')], {
+        description: 'Language of the web pages and of every mail to the user.',
+      }),
+    ),
   },
   {
     additionalProperties: false,

@@ -7,6 +7,14 @@ import { hashPassword, isCommonPassword } from '../auth/passwords.js';
 import { uniqueViolation, usersRepository } from './users.repository.js';
 import type { UserRow } from './users.table.js';
 import type { AccountMailer } from './account-mail.js';
+import { assertSafeUsername, normaliseUsername, usernameFold } from './usernames.js';
+
+/** A new username as stored (NFKC) and its fold, or a 422 outside the safe set (S21). */
+export function newUsername(typed: string): { username: string; usernameFold: string } {
+  const username = normaliseUsername(typed);
+  assertSafeUsername(username);
+  return { username, usernameFold: usernameFold(username) };
+}
 
 export interface RegisterInput {
   username: string;
@@ -30,6 +38,7 @@ export function refuseCommonPassword(
 export function rethrowUserUniqueViolation(err: unknown): never {
   switch (uniqueViolation(err)) {
     case 'uq_users_username':
+    case 'uq_users_username_fold':
       throw new DomainError('username_taken');
     case 'uq_users_email':
       throw new DomainError('email_taken');
@@ -58,8 +67,14 @@ export class UsersService {
    * same 400s (never a 500).
    */
   async register(input: RegisterInput): Promise<UserRow> {
+    const name = newUsername(input.username);
     refuseCommonPassword(input.password);
-    const taken = await usersRepository.takenFlags(this.db, input.username, input.email);
+    const taken = await usersRepository.takenFlags(
+      this.db,
+      name.username,
+      input.email,
+      name.usernameFold,
+    );
     if (taken.username) {
       throw new DomainError('username_taken');
     }
@@ -73,7 +88,7 @@ export class UsersService {
     try {
       return await this.db.transaction(async (tx) => {
         const user = await usersRepository.insert(tx, {
-          username: input.username,
+          ...name,
           email: input.email,
           passwordHash,
           locale: input.locale ?? DEFAULT_LOCALE,
@@ -130,11 +145,12 @@ export class UsersService {
       });
       return 'promoted';
     }
+    const name = newUsername(input.username);
     const passwordHash = await hashPassword(input.password);
     try {
       await this.db.transaction(async (tx) => {
         const created = await usersRepository.insert(tx, {
-          username: input.username,
+          ...name,
           email: input.email,
           passwordHash,
           isSuperuser: true,

@@ -108,3 +108,32 @@ void test('application mails link to the web pages, in each locale', () => {
     assert.doesNotMatch(decided.mail.text, /\/api\/v1\//);
   }
 });
+
+// Issue 12 (S19): security notices, each kind in both languages, the recovery link, escaped.
+void test('security notices: a subject per kind and language, the recovery link, the name escaped', () => {
+  const kinds = [
+    'password_changed',
+    'email_changed',
+    'sessions_revoked',
+    'account_archived',
+    'account_restored',
+  ] as const;
+  const subjects = new Set<string>();
+  for (const locale of ['en', 'ru'] as const) {
+    for (const kind of kinds) {
+      const r = composeMail(
+        'mail.security_notice',
+        { ...payload, locale, kind, occurred_at: '2030-01-02T03:04:05.000Z' },
+        ctx,
+      );
+      assert.ok(r.ok, `${locale} ${kind}`);
+      subjects.add(r.mail.subject);
+      assert.doesNotMatch(r.mail.html, /ada<b>/);
+      const reacts = kind !== 'account_archived' && kind !== 'account_restored';
+      assert.equal(r.mail.text.includes(`${ctx.publicUrl}/forgot-password`), reacts, kind);
+    }
+  }
+  assert.equal(subjects.size, 10, 'ten distinct subjects');
+  const bad = composeMail('mail.security_notice', { ...payload, kind: 'nonsense' }, ctx);
+  assert.equal(bad.ok, false);
+});

@@ -448,6 +448,22 @@ export interface paths {
                     };
                 };
                 /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                            errors?: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1173,6 +1189,8 @@ export interface paths {
                              * @default en
                              */
                             locale: "en" | "ru";
+                            /** @description A new address waiting for its verification link to be opened; `email` stays the address in use until then. */
+                            pending_email?: string | null;
                             username: string;
                         };
                     };
@@ -2495,6 +2513,22 @@ export interface paths {
                     };
                 };
                 /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                            errors?: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -3326,6 +3360,8 @@ export interface paths {
                                  * @default en
                                  */
                                 locale: "en" | "ru";
+                                /** @description A new address waiting for its verification link to be opened; `email` stays the address in use until then. */
+                                pending_email?: string | null;
                                 username: string;
                             }[];
                             /** @description Pass as `cursor` for the next page; null on the last page. */
@@ -3452,6 +3488,8 @@ export interface paths {
                              * @default en
                              */
                             locale: "en" | "ru";
+                            /** @description A new address waiting for its verification link to be opened; `email` stays the address in use until then. */
+                            pending_email?: string | null;
                             username: string;
                         };
                     };
@@ -3602,6 +3640,8 @@ export interface paths {
                              * @default en
                              */
                             locale: "en" | "ru";
+                            /** @description A new address waiting for its verification link to be opened; `email` stays the address in use until then. */
+                            pending_email?: string | null;
                             username: string;
                         };
                     };
@@ -3926,6 +3966,8 @@ export interface paths {
                              * @default en
                              */
                             locale: "en" | "ru";
+                            /** @description A new address waiting for its verification link to be opened; `email` stays the address in use until then. */
+                            pending_email?: string | null;
                             username: string;
                         };
                     };
@@ -4138,6 +4180,8 @@ export interface paths {
                              * @default en
                              */
                             locale: "en" | "ru";
+                            /** @description A new address waiting for its verification link to be opened; `email` stays the address in use until then. */
+                            pending_email?: string | null;
                             username: string;
                         };
                     };
@@ -4301,6 +4345,8 @@ export interface paths {
                              * @default en
                              */
                             locale: "en" | "ru";
+                            /** @description A new address waiting for its verification link to be opened; `email` stays the address in use until then. */
+                            pending_email?: string | null;
                             username: string;
                         };
                     };
@@ -4481,6 +4527,22 @@ export interface paths {
                     };
                 };
                 /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                            errors?: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -4502,7 +4564,7 @@ export interface paths {
         head?: never;
         /**
          * Change own username, e-mail or language
-         * @description A new e-mail address needs `current_password`, becomes unverified and gets a verification mail. Sign-in keeps working while unverified.
+         * @description A new e-mail address needs `current_password` and waits as `pending_email` until the link mailed to it is opened; `email` stays the address in use until then, and both addresses are told when it changes. The answer is the same whether or not the new address is taken. Limited per user and per client address (429).
          */
         patch: {
             parameters: {
@@ -4530,10 +4592,7 @@ export interface paths {
                          * @example alice@example.com
                          */
                         email?: string;
-                        /**
-                         * @description Language of the web pages and of every mail to the user.
-                         * @default en
-                         */
+                        /** @description Language of the web pages and of every mail to the user. */
                         locale?: "en" | "ru";
                         /** @example alice */
                         username?: string;
@@ -4560,6 +4619,8 @@ export interface paths {
                              * @default en
                              */
                             locale: "en" | "ru";
+                            /** @description A new address waiting for its verification link to be opened; `email` stays the address in use until then. */
+                            pending_email?: string | null;
                             username: string;
                         };
                     };
@@ -4662,6 +4723,22 @@ export interface paths {
                 };
                 /** @description Default Response */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                            errors?: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4958,6 +5035,22 @@ export interface paths {
                 };
                 /** @description Default Response */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                            errors?: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5470,6 +5563,8 @@ export interface paths {
                              * @default en
                              */
                             locale: "en" | "ru";
+                            /** @description A new address waiting for its verification link to be opened; `email` stays the address in use until then. */
+                            pending_email?: string | null;
                             username: string;
                         };
                     };
@@ -5589,7 +5684,7 @@ export interface paths {
         put?: never;
         /**
          * Send the verification mail again
-         * @description Rate-limited per client address. Older links stop working.
+         * @description To the pending new address when there is one, else to the unverified address. Rate-limited per user and per client address. Older links stop working.
          */
         post: {
             parameters: {

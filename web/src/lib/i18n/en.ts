@@ -171,6 +171,8 @@ export const en = {
     save: 'Save',
     emailTitle: 'Change email',
     emailHint: 'You will need to verify the new address.',
+    pendingEmail:
+      'Waiting for the link sent to {{email}}: until it is opened, your address stays as shown.',
     changeEmail: 'Change email',
     passwordTitle: 'Change password',
     changePassword: 'Change password',

@@ -174,6 +174,8 @@ export const ru: Resources = {
     save: 'Сохранить',
     emailTitle: 'Сменить почту',
     emailHint: 'Новый адрес нужно будет подтвердить.',
+    pendingEmail:
+      'Ждём перехода по ссылке, отправленной на {{email}}: до этого адрес остаётся прежним.',
     changeEmail: 'Сменить почту',
     passwordTitle: 'Сменить пароль',
     changePassword: 'Сменить пароль',

@@ -106,6 +106,9 @@ function Details({ user }: { user: User }) {
             </Text>
             {user.email_verified && <Badge color="teal">{t('me.verifiedBadge')}</Badge>}
           </Group>
+          {user.pending_email && (
+            <Text size="sm">{t('me.pendingEmail', { email: user.pending_email })}</Text>
+          )}
           <FormError error={update.error} />
           {update.isSuccess && <Done>{t('state.saved')}</Done>}
           <Button type="submit" loading={update.isPending} w="fit-content">
