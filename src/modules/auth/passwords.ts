@@ -24,7 +24,15 @@ export interface VerifyResult {
 
 const CURRENT_PREFIX = '$argon2id$v=19$m=19456,t=2,p=1$';
 
+/**
+ * How many password verifications (a real argon2id or bcrypt run) this process has done: S4's
+ * test proves by this count, not by a stopwatch, that an unknown user costs one verification
+ * as a wrong password does.
+ */
+export const passwordWork = { verifications: 0 };
+
 export async function verifyPassword(storedHash: string, password: string): Promise<VerifyResult> {
+  passwordWork.verifications += 1;
   if (/^\$2[abxy]\$/.test(storedHash)) {
     // Accounts from the v1 database: bcrypt; verified once, then replaced by argon2id.
     const ok = await bcrypt.compare(password, storedHash);
@@ -45,6 +53,7 @@ let dummyHash: Promise<string> | undefined;
  */
 export async function burnPasswordCheck(password: string): Promise<void> {
   dummyHash ??= hashPassword('dummy password for timing equalisation');
+  passwordWork.verifications += 1;
   await verify(await dummyHash, password).catch(() => false);
 }
 
