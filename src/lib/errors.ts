@@ -29,11 +29,19 @@ export type ErrorCode =
   | 'session_expired'
   | 'link_already_used';
 
+/** Expired tells the client to refresh; invalid and revoked tell it to sign in again. */
+export type BearerProblem = 'expired' | 'invalid' | 'revoked';
+
 export class DomainError extends Error {
   constructor(
     readonly code: ErrorCode,
     message?: string,
-    readonly extra: { errors?: FieldError[]; retryAfterSeconds?: number } = {},
+    readonly extra: {
+      errors?: FieldError[];
+      retryAfterSeconds?: number;
+      /** Why a bearer token was refused, for the RFC 6750 challenge (issue 12). */
+      bearer?: BearerProblem;
+    } = {},
   ) {
     super(message ?? code);
     this.name = 'DomainError';

@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { STATUS_CODES } from 'node:http';
 import { isDatabaseUnavailable } from '../db/client.js';
-import { DomainError, type ErrorCode, type FieldError } from '../lib/errors.js';
+import { DomainError, type BearerProblem, type ErrorCode, type FieldError } from '../lib/errors.js';
 import { httpForSqlState } from '../lib/sqlstate.js';
 
 // The one boundary between domain errors and HTTP (style rule 5). The body always has the
@@ -98,9 +98,40 @@ function toFieldErrors(context: string, issues: AjvIssue[]): FieldError[] {
   });
 }
 
-function send(reply: FastifyReply, status: number, body: Record<string, unknown>) {
+const BEARER_DESCRIPTIONS: Record<BearerProblem, string> = {
+  expired: 'The token expired',
+  invalid: 'The token is not valid',
+  revoked: 'The session was revoked',
+};
+
+/**
+ * RFC 6750 §3: a request without credentials gets the bare challenge; a refused token gets
+ * error="invalid_token" with a description that tells an expired token (refresh it) from a
+ * bad or revoked one (sign in again). The v1 `detail` stays as it was.
+ */
+function bearerChallenge(err: DomainError | undefined): string {
+  if (err === undefined) {
+    return 'Bearer';
+  }
+  switch (err.code) {
+    case 'invalid_token':
+      return `Bearer error="invalid_token", error_description="${BEARER_DESCRIPTIONS[err.extra.bearer ?? 'invalid']}"`;
+    case 'expected_access_token':
+    case 'expected_refresh_token':
+      return 'Bearer error="invalid_token", error_description="The token is of the wrong type"';
+    default:
+      return 'Bearer';
+  }
+}
+
+function send(
+  reply: FastifyReply,
+  status: number,
+  body: Record<string, unknown>,
+  err?: DomainError,
+) {
   if (status === 401) {
-    reply.header('WWW-Authenticate', 'Bearer');
+    reply.header('WWW-Authenticate', bearerChallenge(err));
   }
   return reply.status(status).send(body);
 }
@@ -116,7 +147,7 @@ async function errorsPlugin(app: FastifyInstance) {
       if (error.extra.errors) {
         body.errors = error.extra.errors;
       }
-      return send(reply, status, body);
+      return send(reply, status, body, error);
     }
     if (error.validation) {
       return send(reply, 422, {

@@ -33,7 +33,13 @@ const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, { auth, to
         response: { 200: TokenPairSchema, ...errors(401, 403, 415, 422, 429) },
       },
     },
-    async (request) => auth.login(request.body.username, request.body.password, request.ip),
+    async (request) =>
+      auth.login(
+        request.body.username,
+        request.body.password,
+        request.ip,
+        request.headers['user-agent'],
+      ),
   );
 
   r.post(
@@ -50,7 +56,11 @@ const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, { auth, to
         response: { 200: TokenPairSchema, ...errors(401, 403) },
       },
     },
-    async (request) => auth.refresh(bearerToken(request)),
+    async (request) =>
+      auth.refresh(bearerToken(request), {
+        ip: request.ip,
+        userAgent: request.headers['user-agent'],
+      }),
   );
 
   r.post(

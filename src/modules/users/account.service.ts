@@ -1,4 +1,5 @@
 import type { Db } from '../../db/client.js';
+import { transactionWithRetry } from '../../db/retry.js';
 import { DomainError, validationError } from '../../lib/errors.js';
 import type { Locale } from '../../lib/locale.js';
 import type { RateLimitStore } from '../../lib/rate-limiter.js';
@@ -130,7 +131,7 @@ export class AccountService {
     await this.requirePassword(user, input.current_password);
     checkNewPassword(input);
     const passwordHash = await hashPassword(input.new_password);
-    await this.db.transaction(async (tx) => {
+    await transactionWithRetry(this.db, async (tx) => {
       await usersRepository.updatePasswordHash(tx, user.id, passwordHash);
       await sessionsRepository.revokeAllForUser(tx, user.id);
       await accountTokensRepository.invalidateAll(tx, user.id, 'password_reset');
@@ -141,7 +142,7 @@ export class AccountService {
   /** Archives oneself (needs the password); the last active superuser cannot. */
   async archiveMe(user: UserRow, currentPassword: string): Promise<void> {
     await this.requirePassword(user, currentPassword);
-    await this.db.transaction(async (tx) => {
+    await transactionWithRetry(this.db, async (tx) => {
       await lockOutLastSuperuser(tx, user.id, { isActive: false });
       const archived = await usersRepository.update(tx, user.id, { isActive: false });
       await sessionsRepository.revokeAllForUser(tx, user.id);
@@ -243,7 +244,7 @@ export class AccountService {
         : await this.refusedLink('password_reset', tokenHash);
     }
     const passwordHash = await hashPassword(input.new_password);
-    await this.db.transaction(async (tx) => {
+    await transactionWithRetry(this.db, async (tx) => {
       const spent = await accountTokensRepository.consume(tx, 'password_reset', tokenHash);
       const user = spent && (await usersRepository.lockById(tx, spent.userId));
       if (user === undefined || !user.isActive) {
