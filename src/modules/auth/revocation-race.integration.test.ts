@@ -1,4 +1,4 @@
-// S9, S23 (issue 12): every revoking call ends every chain it should, even while those chains
+// S9, S20 (issue 12): every revoking call ends every chain it should, even while those chains
 // rotate as fast as they can; none of the calls answers 500 or deadlocks on the way.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -110,7 +110,7 @@ async function assertAllEnded(chains: Chain[], refusedAccess: number[] = [401]):
   }
 }
 
-describe('S23: user-wide revocations win against chains rotating at the same time', () => {
+describe('S20: user-wide revocations win against chains rotating at the same time', () => {
   test(`password change, ${ROUNDS} rounds`, async () => {
     const u = await register(t.url);
     for (let round = 0; round < ROUNDS; round++) {
@@ -216,7 +216,7 @@ describe('S23: user-wide revocations win against chains rotating at the same tim
   });
 });
 
-describe('S23: ending one login wins against its own rotation', () => {
+describe('S20: ending one login wins against its own rotation', () => {
   /** The target chain must end; a bystander login of the same user keeps working. */
   async function oneLogin(end: (target: Chain) => Promise<Res>, expected: number) {
     const u = await register(t.url);

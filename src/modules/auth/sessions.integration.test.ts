@@ -1,5 +1,5 @@
-// Issue 12: the sessions a user can see and end (S24), access tokens refused at once after
-// every revocation, in this process and in another one (S23), RFC 6750 challenges (S25).
+// Issue 12: the sessions a user can see and end (S23), access tokens refused at once after
+// every revocation, in this process and in another one (S20), RFC 6750 challenges (S24).
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
@@ -79,7 +79,7 @@ async function startedAt(familyId: string): Promise<string> {
   return rows[0]!.started_at.toISOString();
 }
 
-describe('S24: GET /api/v1/users/me/sessions', () => {
+describe('S23: GET /api/v1/users/me/sessions', () => {
   test('one entry per login, newest first, the caller marked current, exact fields', async () => {
     const u = await register(t.url);
     const laptop = await signIn(u, 'Laptop/1.0');
@@ -158,7 +158,7 @@ describe('S24: GET /api/v1/users/me/sessions', () => {
   });
 });
 
-describe('S24: ending sessions', () => {
+describe('S23: ending sessions', () => {
   test('DELETE /me/sessions/{id}: 204; that login ends here and in the other instance', async () => {
     const u = await register(t.url);
     const keep = await signIn(u, 'keep');
@@ -272,7 +272,7 @@ describe('S24: ending sessions', () => {
   });
 });
 
-describe('S23: access tokens are refused at once after each revocation, in both instances', () => {
+describe('S20: access tokens are refused at once after each revocation, in both instances', () => {
   test('logout', async () => {
     const u = await register(t.url);
     const p = await signIn(u, 'x');
@@ -316,7 +316,7 @@ describe('S23: access tokens are refused at once after each revocation, in both 
   });
 });
 
-describe('S25: RFC 6750 WWW-Authenticate on 401s', () => {
+describe('S24: RFC 6750 WWW-Authenticate on 401s', () => {
   test('no token: bare "Bearer"; bad: invalid; expired: expired; revoked: revoked', async () => {
     const none = await request(t.url, 'GET', '/api/v1/users/me');
     assert.deepEqual([none.status, none.body], [401, { detail: 'Not authenticated' }]);
@@ -332,7 +332,7 @@ describe('S25: RFC 6750 WWW-Authenticate on 401s', () => {
     const claims = decodeJwt(p.access_token);
     const now = Math.floor(Date.now() / 1000);
     const stale = await new SignJWT({ ...claims, iat: now - 3600, exp: now - 60 })
-      .setProtectedHeader({ alg: 'RS256', kid: decodeProtectedHeader(p.access_token).kid! })
+      .setProtectedHeader({ alg: 'RS246', kid: decodeProtectedHeader(p.access_token).kid! })
       .sign(createPrivateKey(readFileSync(testKeyPaths().privateKey)));
     const expired = await me(t.url, stale);
     assert.deepEqual([expired.status, expired.body], [401, { detail: 'Invalid token error.' }]);
