@@ -11,7 +11,7 @@ import {
 import type { AccountTokenPurpose } from '../auth/account-tokens.table.js';
 import type { SessionStarter, TokenPair } from '../auth/auth.service.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../auth/passwords.js';
-import { sessionsRepository } from '../auth/sessions.repository.js';
+import { sessionsRepository, type ClientInfo } from '../auth/sessions.repository.js';
 import { hashToken } from '../auth/tokens.js';
 import { appendToOutbox } from '../outbox/outbox.writer.js';
 import { userChangeEvents, userEvent } from '../outbox/user-events.js';
@@ -127,6 +127,7 @@ export class AccountService {
   async changePassword(
     user: UserRow,
     input: NewPasswordInput & { current_password: string },
+    client?: ClientInfo,
   ): Promise<TokenPair> {
     await this.requirePassword(user, input.current_password);
     checkNewPassword(input);
@@ -136,7 +137,7 @@ export class AccountService {
       await sessionsRepository.revokeAllForUser(tx, user.id);
       await accountTokensRepository.invalidateAll(tx, user.id, 'password_reset');
     });
-    return this.sessions.startSession(user);
+    return this.sessions.startSession(user, client);
   }
 
   /** Archives oneself (needs the password); the last active superuser cannot. */
