@@ -192,8 +192,8 @@ export const ru: Resources = {
     sessionThis: 'Этот сеанс',
     sessionUnknownClient: 'Неизвестный браузер или приложение',
     sessionDetails: 'Вход {{started}} · последняя активность {{lastUsed}} · {{ip}}',
-    sessionSignOut: 'Выйти',
-    sessionsSignOutOthers: 'Выйти из всех других сеансов',
+    sessionEnd: 'Завершить сеанс',
+    sessionsEndOthers: 'Завершить все другие сеансы',
     sessionsOthersEnded: 'Завершено других сеансов: {{count}}.',
   },
   admin: {

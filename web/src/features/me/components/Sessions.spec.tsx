@@ -37,7 +37,7 @@ describe('sessions on the profile page', () => {
     await setLanguage('en');
   });
 
-  it('lists the sessions, marks this one, and signs another one out', async () => {
+  it('lists the sessions, marks this one, and ends another one', async () => {
     let items = [session('a', 'Firefox on Linux', true), session('b', null, false)];
     const calls: string[] = [];
     vi.stubGlobal(
@@ -57,14 +57,14 @@ describe('sessions on the profile page', () => {
     expect(screen.getByText('Unknown browser or app')).toBeTruthy();
     expect(screen.getAllByText(/· 203\.0\.113\.7$/)).toHaveLength(2);
     // Only the other session has its own button; this one is ended by signing out.
-    expect(screen.getAllByRole('button', { name: 'Sign out' })).toHaveLength(1);
-    fireEvent.click(screen.getByRole('button', { name: 'Sign out' }));
+    expect(screen.getAllByRole('button', { name: 'End session' })).toHaveLength(1);
+    fireEvent.click(screen.getByRole('button', { name: 'End session' }));
     await waitFor(() => expect(screen.queryByText('Unknown browser or app')).toBeNull());
     expect(calls).toContain('DELETE /api/v1/users/me/sessions/b');
-    expect(screen.queryByRole('button', { name: 'Sign out all other sessions' })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'End all other sessions' })).toBeNull();
   });
 
-  it('signs out all other sessions, in Russian too', async () => {
+  it('ends all other sessions, in Russian too', async () => {
     await setLanguage('ru');
     let items = [session('a', 'A', true), session('b', 'B', false), session('c', 'C', false)];
     vi.stubGlobal(
@@ -79,7 +79,7 @@ describe('sessions on the profile page', () => {
     );
     renderSection();
     expect(await screen.findByText('Где выполнен вход')).toBeTruthy();
-    fireEvent.click(await screen.findByRole('button', { name: 'Выйти из всех других сеансов' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Завершить все другие сеансы' }));
     expect(await screen.findByText('Завершено других сеансов: 2.')).toBeTruthy();
     await waitFor(() => expect(screen.queryByText('B')).toBeNull());
   });

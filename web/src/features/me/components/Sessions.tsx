@@ -44,7 +44,7 @@ export function Sessions() {
                   loading={end.isPending && end.variables === s.id}
                   onClick={() => end.mutate(s.id)}
                 >
-                  {t('me.sessionSignOut')}
+                  {t('me.sessionEnd')}
                 </Button>
               )}
             </Group>
@@ -62,7 +62,7 @@ export function Sessions() {
             loading={endOthers.isPending}
             onClick={() => endOthers.mutate()}
           >
-            {t('me.sessionsSignOutOthers')}
+            {t('me.sessionsEndOthers')}
           </Button>
         )}
       </Stack>
