@@ -1,3 +1,4 @@
+import { countConflictRetry } from '../lib/metrics.js';
 import { sqlStateOf } from '../lib/sqlstate.js';
 import type { Db, Tx } from './client.js';
 
@@ -23,6 +24,7 @@ export async function retryOnConflict<T>(work: () => Promise<T>, attempts = 5): 
       if (attempt >= attempts || !isRetryableConflict(err)) {
         throw err;
       }
+      countConflictRetry(sqlStateOf(err) ?? 'unknown');
       await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
     }
   }

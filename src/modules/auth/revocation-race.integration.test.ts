@@ -253,3 +253,11 @@ describe('S20: ending one login wins against its own rotation', () => {
       });
     }, 204));
 });
+
+test('no transaction of the races above was retried: no deadlock, no serialization failure', async () => {
+  // Retries would have hidden them from the statuses; the lock order (ADR 0017) avoids them.
+  const metrics = await request(t.url, 'GET', '/metrics');
+  assert.equal(metrics.status, 200);
+  assert.match(metrics.text, /^# TYPE ifd_db_conflict_retries_total counter$/m);
+  assert.doesNotMatch(metrics.text, /^ifd_db_conflict_retries_total\{[^}]*\} [1-9]/m);
+});
