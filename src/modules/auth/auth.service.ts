@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client.js';
+import { retryOnConflict } from '../../db/retry.js';
 import { DomainError } from '../../lib/errors.js';
 import type { RateLimitStore } from '../../lib/rate-limiter.js';
 import { usersRepository } from '../users/users.repository.js';
 import type { UserRow } from '../users/users.table.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords.js';
-import { retryOnConflict } from '../../db/retry.js';
 import { SessionStateCache } from './session-cache.js';
 import { sessionsRepository, type ClientInfo } from './sessions.repository.js';
 import { hashToken, type TokenService } from './tokens.js';
@@ -36,7 +36,7 @@ export interface AuthenticatedSession {
 }
 
 export class AuthService implements SessionStarter {
-  /** Revoked logins this process knows of (ADR 0017); SessionsService writes here too. */
+  /** Revoked logins this process knows of (ADR 0018); SessionsService writes here too. */
   readonly sessionStates = new SessionStateCache();
 
   constructor(

@@ -220,8 +220,4 @@ export const sessionsRepository = {
       userAgent: r.user_agent,
     }));
   },
-
-  async isKnown(db: Executor, tokenHash: string): Promise<boolean> {
-    return (await this.ownerOf(db, tokenHash)) !== undefined;
-  },
 };
