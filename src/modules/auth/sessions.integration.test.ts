@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import { buildApp } from '../../app.js';
 import { createDatabase, type Database } from '../../db/client.js';
+import { startApiProcess } from '../../../test/helpers/api-process.js';
 import { startTestApp, testKeyPaths, type TestApp } from '../../../test/helpers/app.js';
 import { login, register, type Registered } from '../../../test/helpers/factories.js';
 import { request } from '../../../test/helpers/http.js';
@@ -316,6 +317,39 @@ describe('S20: access tokens are refused at once after each revocation, in both 
   });
 });
 
+describe('S20: another operating-system process refuses at once too', () => {
+  test('logout, ending one session and a password change on this one; refused there', async () => {
+    const child = await startApiProcess('src/server.ts', t.testDb.url);
+    try {
+      const u = await register(t.url);
+      const [a, b, c] = [await signIn(u, 'a'), await signIn(u, 'b'), await signIn(u, 'c')];
+      for (const p of [a, b, c]) {
+        assert.equal((await me(child.url, p.access_token)).status, 200);
+      }
+      await request(t.url, 'POST', '/api/v1/jwt/logout/', { token: a.refresh_token });
+      await assertRevoked(child.url, a.access_token);
+      await request(t.url, 'DELETE', `/api/v1/users/me/sessions/${sid(b)}`, {
+        token: c.access_token,
+      });
+      await assertRevoked(child.url, b.access_token);
+      assert.equal((await me(child.url, c.access_token)).status, 200);
+      const changed = await request<Pair>(t.url, 'POST', '/api/v1/users/me/password', {
+        token: c.access_token,
+        json: {
+          current_password: u.password,
+          new_password: 'one more new passphrase',
+          new_password_confirm: 'one more new passphrase',
+        },
+      });
+      assert.equal(changed.status, 200);
+      await assertRevoked(child.url, c.access_token);
+      assert.equal((await me(child.url, changed.body.access_token)).status, 200);
+    } finally {
+      await child.stop();
+    }
+  });
+});
+
 describe('S24: RFC 6750 WWW-Authenticate on 401s', () => {
   test('no token: bare "Bearer"; bad: invalid; expired: expired; revoked: revoked', async () => {
     const none = await request(t.url, 'GET', '/api/v1/users/me');
@@ -332,7 +366,7 @@ describe('S24: RFC 6750 WWW-Authenticate on 401s', () => {
     const claims = decodeJwt(p.access_token);
     const now = Math.floor(Date.now() / 1000);
     const stale = await new SignJWT({ ...claims, iat: now - 3600, exp: now - 60 })
-      .setProtectedHeader({ alg: 'RS246', kid: decodeProtectedHeader(p.access_token).kid! })
+      .setProtectedHeader({ alg: 'RS256', kid: decodeProtectedHeader(p.access_token).kid! })
       .sign(createPrivateKey(readFileSync(testKeyPaths().privateKey)));
     const expired = await me(t.url, stale);
     assert.deepEqual([expired.status, expired.body], [401, { detail: 'Invalid token error.' }]);
