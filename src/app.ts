@@ -21,6 +21,8 @@ import { authGuards } from './plugins/auth.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import authRoutes from './modules/auth/auth.routes.js';
 import browserSessionRoutes from './modules/auth/browser-session.routes.js';
+import sessionsRoutes from './modules/auth/sessions.routes.js';
+import { SessionsService } from './modules/auth/sessions.service.js';
 import { loadSigningKeys } from './modules/auth/keys.js';
 import { TokenService } from './modules/auth/tokens.js';
 import { brokerCheck, embeddedBrokerCheck } from './modules/health/broker-check.js';
@@ -237,6 +239,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       rateLimitGuard(rateStore, name, rl.accountMailPerIp, rl.accountMailWindowSeconds, rl.enabled),
   });
   const guards = authGuards(auth);
+  await app.register(sessionsRoutes, {
+    sessions: new SessionsService(database.db, auth.sessionStates),
+    guards,
+  });
   await app.register(projectsRoutes, { projects, guards });
   await app.register(applicationsRoutes, { applications, guards });
   const webhooks = new WebhooksService(database.db, new SsrfGuard(config.webhooks), {

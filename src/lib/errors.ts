@@ -28,7 +28,8 @@ export interface ErrorParams {
   limits_unavailable: None;
   database_unavailable: None;
   not_authenticated: None;
-  invalid_token: None;
+  /** `bearer`: why the token was refused, for the RFC 6750 challenge (issue 12); default invalid. */
+  invalid_token: { bearer: BearerProblem } | None;
   expected_refresh_token: None;
   expected_access_token: None;
   user_inactive: None;
@@ -46,6 +47,7 @@ export interface ErrorParams {
   current_password_missing: None;
   current_password_wrong: None;
   user_not_found: None;
+  session_not_found: None;
   last_superuser: None;
   email_already_verified: None;
   superuser_accounts_differ: None;
@@ -97,12 +99,26 @@ export interface ErrorParams {
 
 export type ErrorCode = keyof ErrorParams;
 
+/** Expired tells the client to refresh; invalid and revoked tell it to sign in again. */
+export type BearerProblem = 'expired' | 'invalid' | 'revoked';
+
+const BEARER_DESCRIPTIONS: Record<BearerProblem, string> = {
+  expired: 'The token expired',
+  invalid: 'The token is not valid',
+  revoked: 'The session was revoked',
+};
+
 /** What the boundary answers for a code. */
 export interface HttpAnswer {
   status: number;
   detail: string;
   errors?: FieldError[];
   retryAfterSeconds?: number;
+  /**
+   * A 401's RFC 6750 `error_description` for `error="invalid_token"`; a 401 without it gets
+   * the bare `Bearer` challenge (no token was presented).
+   */
+  invalidToken?: string;
 }
 
 const BAD_DATA = 'Request data is not correct';
@@ -140,12 +156,21 @@ export const ERROR_HTTP: { [C in ErrorCode]: (p: ErrorParams[C]) => HttpAnswer }
     retryAfterSeconds: 5,
   }),
   not_authenticated: () => ({ status: 401, detail: 'Not authenticated' }),
-  invalid_token: () => ({ status: 401, detail: 'Invalid token error.' }),
+  invalid_token: (p) => ({
+    status: 401,
+    detail: 'Invalid token error.',
+    invalidToken: BEARER_DESCRIPTIONS[p?.bearer ?? 'invalid'],
+  }),
   expected_refresh_token: () => ({
     status: 401,
     detail: 'Invalid token type. Expected refresh token.',
+    invalidToken: 'The token is of the wrong type',
   }),
-  expected_access_token: () => ({ status: 401, detail: 'Invalid token type. Expected access' }),
+  expected_access_token: () => ({
+    status: 401,
+    detail: 'Invalid token type. Expected access',
+    invalidToken: 'The token is of the wrong type',
+  }),
   user_inactive: () => forbidden('User inactive'),
   superuser_required: () => forbidden('Superuser privileges required'),
   csrf_failed: () => forbidden('CSRF check failed'),
@@ -183,6 +208,7 @@ export const ERROR_HTTP: { [C in ErrorCode]: (p: ErrorParams[C]) => HttpAnswer }
       'value_error.current_password',
     ),
   user_not_found: () => notFound('User not found'),
+  session_not_found: () => notFound('Session not found'),
   last_superuser: () => conflict('The last active superuser can be neither demoted nor archived'),
   email_already_verified: () => conflict('E-mail address is already verified'),
   superuser_accounts_differ: () =>
@@ -270,7 +296,11 @@ export const ERROR_HTTP: { [C in ErrorCode]: (p: ErrorParams[C]) => HttpAnswer }
     ),
 };
 
-type ParamsArg<C extends ErrorCode> = ErrorParams[C] extends None ? [] : [ErrorParams[C]];
+type ParamsArg<C extends ErrorCode> = ErrorParams[C] extends None
+  ? []
+  : undefined extends ErrorParams[C]
+    ? [ErrorParams[C]?]
+    : [ErrorParams[C]];
 
 export class DomainError<C extends ErrorCode = ErrorCode> extends Error {
   readonly params: ErrorParams[C];

@@ -148,3 +148,15 @@ export function recordConsumerOutcome(consumer: string, outcome: ConsumerOutcome
 
 export const METRICS_CONTENT_TYPE = registry.contentType;
 export const renderMetrics = (): Promise<string> => registry.metrics();
+
+const conflictRetries = new Counter({
+  name: 'ifd_db_conflict_retries_total',
+  help: 'Transactions run again after a serialization failure (40001) or deadlock (40P01)',
+  labelNames: ['sqlstate'] as const,
+  registers: [registry],
+});
+
+/** Issue 12: one lock order should keep this at zero; a rise names a path that breaks it. */
+export function countConflictRetry(sqlstate: string): void {
+  conflictRetries.inc({ sqlstate });
+}

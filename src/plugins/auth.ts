@@ -8,6 +8,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The signed-in user, set by the guards below (undefined for anonymous requests). */
     user?: UserRow;
+    /** The login (refresh family) of the access token, set with `user` (issue 12). */
+    sessionId?: string;
   }
 }
 
@@ -46,7 +48,9 @@ export interface AuthGuards {
 /** preHandler guards for routes: `{ preHandler: guards.requireUser }`; then `request.user!`. */
 export function authGuards(auth: AuthService): AuthGuards {
   const requireUser: Guard = throwing(async (request) => {
-    request.user = await auth.authenticate(bearerToken(request));
+    const { user, sessionId } = await auth.authenticateSession(bearerToken(request));
+    request.user = user;
+    request.sessionId = sessionId;
   }, SIGNED_IN_ERRORS);
   return {
     requireUser,

@@ -52,9 +52,24 @@ function toFieldErrors(context: string, issues: AjvIssue[]): FieldError[] {
   });
 }
 
-function send(reply: FastifyReply, status: number, body: Record<string, unknown>) {
+/**
+ * RFC 6750 §3 (issue 12): a request without credentials gets the bare challenge; a refused
+ * token gets error="invalid_token" with a description (ERROR_HTTP) that tells an expired token
+ * (refresh it) from a bad or revoked one (sign in again). The v1 `detail` stays as it was.
+ */
+function send(
+  reply: FastifyReply,
+  status: number,
+  body: Record<string, unknown>,
+  invalidToken?: string,
+) {
   if (status === 401) {
-    reply.header('WWW-Authenticate', 'Bearer');
+    reply.header(
+      'WWW-Authenticate',
+      invalidToken === undefined
+        ? 'Bearer'
+        : `Bearer error="invalid_token", error_description="${invalidToken}"`,
+    );
   }
   return reply.status(status).send(body);
 }
@@ -67,6 +82,7 @@ function answer(reply: FastifyReply, a: HttpAnswer) {
     reply,
     a.status,
     a.errors ? { detail: a.detail, errors: a.errors } : { detail: a.detail },
+    a.invalidToken,
   );
 }
 

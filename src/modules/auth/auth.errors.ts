@@ -16,3 +16,13 @@ export const AUTH_ERRORS = {
   browserRefresh: ['session_expired', 'user_inactive'],
   browserLogout: [],
 } as const satisfies Record<string, readonly ErrorCode[]>;
+
+/** SessionsService (issue 12): the logins a user can see and end. */
+export const SESSION_ERRORS = {
+  mine: [],
+  revoke: ['session_not_found'],
+  revokeOthers: [],
+  listFor: ['user_not_found'],
+  revokeAllFor: ['user_not_found'],
+  revokeFor: ['user_not_found', 'session_not_found'],
+} as const satisfies Record<string, readonly ErrorCode[]>;

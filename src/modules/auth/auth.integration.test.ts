@@ -26,10 +26,31 @@ after(async () => {
 const loginForm = (username: string, password: string) =>
   request(t.url, 'POST', '/api/v1/jwt/login/', { form: { username, password } });
 
-function assert401(res: { status: number; headers: Headers; body: unknown }, detail: string) {
+/** RFC 6750 challenges (issue 12): bare without a token, invalid_token with a reason. */
+const CHALLENGE = {
+  none: 'Bearer',
+  invalid: 'Bearer error="invalid_token", error_description="The token is not valid"',
+  expired: 'Bearer error="invalid_token", error_description="The token expired"',
+  revoked: 'Bearer error="invalid_token", error_description="The session was revoked"',
+  wrongType: 'Bearer error="invalid_token", error_description="The token is of the wrong type"',
+};
+
+function assert401(
+  res: { status: number; headers: Headers; body: unknown },
+  detail: string,
+  reason?: keyof typeof CHALLENGE,
+) {
   assert.equal(res.status, 401);
   assert.deepEqual(res.body, { detail });
-  assert.equal(res.headers.get('www-authenticate'), 'Bearer');
+  const byDetail: Record<string, keyof typeof CHALLENGE> = {
+    'Invalid token error.': 'invalid',
+    'Invalid token type. Expected refresh token.': 'wrongType',
+    'Invalid token type. Expected access': 'wrongType',
+  };
+  assert.equal(
+    res.headers.get('www-authenticate'),
+    CHALLENGE[reason ?? byDetail[detail] ?? 'none'],
+  );
 }
 
 describe('POST /api/v1/jwt/login/', () => {
@@ -268,6 +289,7 @@ describe('S6: forged and invalid JWTs are refused', () => {
     assert401(
       await me(await sign(claims({ iat: now - 3600, exp: now - 60 }))),
       'Invalid token error.',
+      'expired',
     );
   });
   test('not yet valid (nbf in the future)', async () => {
@@ -348,9 +370,13 @@ describe('POST /api/v1/jwt/refresh/ (rotation, S7, S8)', () => {
     const first = await login(t.url, u.username, u.password);
     const second = await refresh(first.refresh_token);
     assert.equal(second.status, 200);
-    assert401(await refresh(first.refresh_token), 'Invalid token error.');
+    assert401(await refresh(first.refresh_token), 'Invalid token error.', 'revoked');
     // The legitimate successor is now dead too: the family was revoked.
-    assert401(await refresh(second.body.refresh_token as string), 'Invalid token error.');
+    assert401(
+      await refresh(second.body.refresh_token as string),
+      'Invalid token error.',
+      'revoked',
+    );
     // Another login of the same user (another family) is unaffected.
     const other = await login(t.url, u.username, u.password);
     assert.equal((await refresh(other.refresh_token)).status, 200);
@@ -384,7 +410,7 @@ describe('POST /api/v1/jwt/refresh/ (rotation, S7, S8)', () => {
       "UPDATE refresh_sessions SET expires_at = now() - interval '1 second' WHERE user_id = $1",
       [u.id],
     );
-    assert401(await refresh(refresh_token), 'Invalid token error.');
+    assert401(await refresh(refresh_token), 'Invalid token error.', 'expired');
   });
 
   test('archived user: refresh refused', async () => {
@@ -415,6 +441,7 @@ describe('POST /api/v1/jwt/logout/ (S9)', () => {
     assert401(
       await request(t.url, 'POST', '/api/v1/jwt/refresh/', { token: current }),
       'Invalid token error.',
+      'revoked',
     );
     const { rows } = await t.database.pool.query<{ n: string }>(
       'SELECT count(*) AS n FROM refresh_sessions WHERE user_id = $1 AND revoked_at IS NULL',

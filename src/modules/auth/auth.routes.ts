@@ -34,7 +34,13 @@ const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, { auth, to
         response: { 200: TokenPairSchema, ...errorResponses(AUTH_ERRORS.login) },
       },
     },
-    async (request) => auth.login(request.body.username, request.body.password, request.ip),
+    async (request) =>
+      auth.login(
+        request.body.username,
+        request.body.password,
+        request.ip,
+        request.headers['user-agent'],
+      ),
   );
 
   r.post(
@@ -51,7 +57,11 @@ const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, { auth, to
         response: { 200: TokenPairSchema, ...errorResponses(AUTH_ERRORS.refresh) },
       },
     },
-    async (request) => auth.refresh(bearerToken(request)),
+    async (request) =>
+      auth.refresh(bearerToken(request), {
+        ip: request.ip,
+        userAgent: request.headers['user-agent'],
+      }),
   );
 
   r.post(

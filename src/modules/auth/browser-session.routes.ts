@@ -111,7 +111,12 @@ const browserSessionRoutes: FastifyPluginAsync<BrowserSessionOptions> = async (a
     },
     async (request, reply) => {
       try {
-        const pair = await auth.login(request.body.username, request.body.password, request.ip);
+        const pair = await auth.login(
+          request.body.username,
+          request.body.password,
+          request.ip,
+          request.headers['user-agent'],
+        );
         return issue(reply, pair);
       } catch (err) {
         if (err instanceof DomainError && err.code === 'invalid_credentials') {
@@ -143,7 +148,13 @@ const browserSessionRoutes: FastifyPluginAsync<BrowserSessionOptions> = async (a
         if (token === undefined || token === '') {
           throw new DomainError('session_expired');
         }
-        return issue(reply, await auth.refreshOrExplain(token));
+        return issue(
+          reply,
+          await auth.refreshOrExplain(token, {
+            ip: request.ip,
+            userAgent: request.headers['user-agent'],
+          }),
+        );
       } catch (err) {
         clear(reply);
         if (

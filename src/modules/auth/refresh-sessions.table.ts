@@ -25,6 +25,15 @@ export const refreshSessions = pgTable(
     usedAt: tsColumn('used_at'),
     revokedAt: tsColumn('revoked_at'),
     createdAt: tsColumn('created_at').notNull().defaultNow(),
+    /** The user's session generation when the login started; stale = revoked (ADR 0017). */
+    generation: integer('generation').notNull().default(0),
+    /** When the login (family) started: copied to each successor, shown in the list. */
+    startedAt: tsColumn('started_at').notNull().defaultNow(),
+    /** When this row's predecessor was refreshed (null for a login's first row). */
+    lastUsedAt: tsColumn('last_used_at'),
+    /** Client address and User-Agent of the request that issued this row. */
+    ip: text('ip'),
+    userAgent: text('user_agent'),
   },
   (t) => [
     primaryKey({ name: 'pk_refresh_sessions', columns: [t.id] }),

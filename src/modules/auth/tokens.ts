@@ -19,6 +19,17 @@ export interface TokenClaims extends JWTPayload {
   exp: number;
   username?: string;
   email?: string;
+  /** Access tokens (issue 12): the login (refresh family) and the user's counters at issue. */
+  sid?: string;
+  gen?: number;
+  rev?: number;
+}
+
+/** The login an access token belongs to, and the user's revocation counters (ADR 0017). */
+export interface AccessSession {
+  id: string;
+  generation: number;
+  revision: number;
 }
 
 export interface AccessSubject {
@@ -83,10 +94,17 @@ export class TokenService {
     return signRs256(this.header, payload, this.keys.privateKey);
   }
 
-  signAccess(user: AccessSubject): Promise<string> {
+  signAccess(user: AccessSubject, session: AccessSession): Promise<string> {
     const exp = Math.floor(Date.now() / 1000) + this.settings.accessTokenTtl;
     return this.sign(
-      { type: 'access', username: user.username, email: user.email },
+      {
+        type: 'access',
+        username: user.username,
+        email: user.email,
+        sid: session.id,
+        gen: session.generation,
+        rev: session.revision,
+      },
       String(user.id),
       exp,
     );
@@ -115,6 +133,9 @@ export class TokenService {
         requiredClaims: ['sub', 'jti', 'exp', 'iat'],
       }));
     } catch (err) {
+      if (err instanceof joseErrors.JWTExpired) {
+        throw new DomainError('invalid_token', { bearer: 'expired' });
+      }
       if (err instanceof joseErrors.JOSEError || err instanceof TypeError) {
         throw new DomainError('invalid_token');
       }

@@ -1,4 +1,5 @@
 import type { Db, Executor } from '../../db/client.js';
+import { transactionWithRetry } from '../../db/retry.js';
 import { DomainError } from '../../lib/errors.js';
 import type { Locale } from '../../lib/locale.js';
 import type { RateLimitStore } from '../../lib/rate-limiter.js';
@@ -16,7 +17,7 @@ import {
 } from '../auth/account-throttle.js';
 import type { SessionStarter, TokenPair } from '../auth/auth.service.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../auth/passwords.js';
-import { sessionsRepository } from '../auth/sessions.repository.js';
+import { sessionsRepository, type ClientInfo } from '../auth/sessions.repository.js';
 import { hashToken } from '../auth/tokens.js';
 import { appendToOutbox } from '../outbox/outbox.writer.js';
 import { userChangeEvents, userEvent } from '../outbox/user-events.js';
@@ -165,24 +166,25 @@ export class AccountService {
   async changePassword(
     user: UserRow,
     input: NewPasswordInput & { current_password: string },
+    client?: ClientInfo,
   ): Promise<TokenPair> {
     await this.requirePassword(user, input.current_password);
     checkNewPassword(input);
     const passwordHash = await hashPassword(input.new_password);
-    await this.db.transaction(async (tx) => {
+    await transactionWithRetry(this.db, async (tx) => {
       await usersRepository.updatePasswordHash(tx, user.id, passwordHash);
       await sessionsRepository.revokeAllForUser(tx, user.id);
       await accountTokensRepository.invalidateEverything(tx, user.id);
       await appendToOutbox(tx, securityNotice(user, 'password_changed'));
       await notifySessionsRevoked(tx, user);
     });
-    return this.sessions.startSession(user);
+    return this.sessions.startSession(user, client);
   }
 
   /** Archives oneself (needs the password); the last active superuser cannot. */
   async archiveMe(user: UserRow, currentPassword: string): Promise<void> {
     await this.requirePassword(user, currentPassword);
-    await this.db.transaction(async (tx) => {
+    await transactionWithRetry(this.db, async (tx) => {
       await lockOutLastSuperuser(tx, user.id, { isActive: false });
       const archived = await usersRepository.update(tx, user.id, { isActive: false });
       await sessionsRepository.revokeAllForUser(tx, user.id);
@@ -313,7 +315,7 @@ export class AccountService {
         : await this.refusedLink('password_reset', tokenHash);
     }
     const passwordHash = await hashPassword(input.new_password);
-    await this.db.transaction(async (tx) => {
+    await transactionWithRetry(this.db, async (tx) => {
       const spent = await accountTokensRepository.consume(tx, 'password_reset', tokenHash);
       const user = spent && (await usersRepository.lockById(tx, spent.userId));
       // Issue 12 (S21): valid only for the address it was sent to while that is still the

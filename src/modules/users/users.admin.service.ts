@@ -1,4 +1,5 @@
 import type { Db, Executor } from '../../db/client.js';
+import { transactionWithRetry } from '../../db/retry.js';
 import { DomainError } from '../../lib/errors.js';
 import { decodeCursor, toPage, type SortDirection } from '../../lib/pagination.js';
 import { sessionsRepository } from '../auth/sessions.repository.js';
@@ -105,7 +106,7 @@ export class UsersAdminService {
 
   async update(id: number, input: AdminPatchInput): Promise<UserRow> {
     try {
-      return await this.db.transaction(async (tx) => {
+      return await transactionWithRetry(this.db, async (tx) => {
         await lockOutLastSuperuser(tx, id, {
           isActive: input.is_active,
           isSuperuser: input.is_superuser,
@@ -189,7 +190,7 @@ export class UsersAdminService {
 
   /** Soft delete (is_active = false); the user's sessions are revoked at once (S9). */
   async archive(id: number): Promise<void> {
-    await this.db.transaction(async (tx) => {
+    await transactionWithRetry(this.db, async (tx) => {
       await lockOutLastSuperuser(tx, id, { isActive: false });
       const current = await usersRepository.lockById(tx, id);
       if (current === undefined) {

@@ -182,7 +182,11 @@ const usersRoutes: FastifyPluginAsync<UsersRoutesOptions> = async (
       },
       preHandler: guards.requireUser,
     },
-    async (request) => account.changePassword(currentUser(request), request.body),
+    async (request) =>
+      account.changePassword(currentUser(request), request.body, {
+        ip: request.ip,
+        userAgent: request.headers['user-agent'],
+      }),
   );
 
   // --- e-mail verification and password recovery

@@ -38,6 +38,13 @@ export const users = pgTable(
     emailVerifiedAt: tsColumn('email_verified_at'),
     /** The language of the user's pages and mails (issue 8). */
     locale: varchar('locale', { length: 8 }).$type<Locale>().notNull().default('en'),
+    /**
+     * Session revocation (issue 12, ADR 0017): every revocation of all the user's sessions
+     * bumps the generation, every revocation of one session bumps the revision. Access
+     * tokens carry both; the per-request read of this row compares them (no extra read).
+     */
+    sessionGeneration: integer('session_generation').notNull().default(0),
+    sessionRevision: integer('session_revision').notNull().default(0),
     ...timestamps(),
   },
   (t) => [

@@ -93,3 +93,13 @@ export function formatDate(value: string | null | undefined): string {
   }
   return new Intl.DateTimeFormat(language, { dateStyle: 'medium' }).format(new Date(value));
 }
+
+/** Date and time, for moments that matter to the minute (sessions). */
+export function formatDateTime(value: string | null | undefined): string {
+  if (!value) {
+    return '—';
+  }
+  return new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short' }).format(
+    new Date(value),
+  );
+}

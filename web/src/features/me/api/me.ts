@@ -1,4 +1,4 @@
-import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '@/lib/api/client';
 import type { Locale } from '@/lib/api/types';
 import { meKey } from '@/lib/session/hooks';
@@ -78,5 +78,36 @@ export function useMyProjects() {
         }),
       ),
     getNextPageParam: (last) => last.next_cursor ?? undefined,
+  });
+}
+
+const sessionsKey = ['my-sessions'];
+
+/** Where the user is signed in (issue 12); `current` marks this page's own session. */
+export function useMySessions() {
+  return useQuery({
+    queryKey: sessionsKey,
+    queryFn: () => unwrap(api.GET('/api/v1/users/me/sessions')),
+  });
+}
+
+export function useEndSession() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (sessionId: string) =>
+      unwrap(
+        api.DELETE('/api/v1/users/me/sessions/{sessionId}', {
+          params: { path: { sessionId } },
+        }),
+      ),
+    onSettled: () => qc.invalidateQueries({ queryKey: sessionsKey }),
+  });
+}
+
+export function useEndOtherSessions() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: () => unwrap(api.POST('/api/v1/users/me/sessions/revoke-others')),
+    onSettled: () => qc.invalidateQueries({ queryKey: sessionsKey }),
   });
 }

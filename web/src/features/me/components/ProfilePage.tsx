@@ -3,17 +3,14 @@ import {
   Badge,
   Button,
   Group,
-  Paper,
   PasswordInput,
   SegmentedControl,
   Stack,
   Text,
   TextInput,
-  Title,
 } from '@mantine/core';
 import { isLanguage, setLanguage, useTranslation } from '@/lib/i18n';
 import { useForm } from '@mantine/form';
-import type { ReactNode } from 'react';
 import { useNavigate } from 'react-router';
 import { Page } from '@/components/Page';
 import { Done, ErrorState, FormError, Loading } from '@/components/PageState';
@@ -22,19 +19,8 @@ import { translateRule } from '@/lib/i18n/rules';
 import { useMe } from '@/lib/session/hooks';
 import { confirm, email, password, required, username } from '@/lib/validation';
 import { useArchiveMe, useChangePassword, useResendVerification, useUpdateMe } from '../api/me';
-
-function Section({ title, children }: { title: string; children: ReactNode }) {
-  return (
-    <Paper withBorder p="md" maw={560} component="section">
-      <Stack>
-        <Title order={2} size="h4">
-          {title}
-        </Title>
-        {children}
-      </Stack>
-    </Paper>
-  );
-}
+import { Section } from './Section';
+import { Sessions } from './Sessions';
 
 export function ProfilePage() {
   const { t } = useTranslation();
@@ -52,6 +38,7 @@ export function ProfilePage() {
       <Language user={me.data} />
       <ChangeEmail user={me.data} />
       <ChangePassword user={me.data} />
+      <Sessions />
       <Archive />
     </Page>
   );
