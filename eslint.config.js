@@ -31,7 +31,7 @@ const FEATURE_PUBLIC = {
   mail: [],
   outbox: ['catalogue', 'outbox.writer', 'user-events', 'outbox.repository'],
   projects: [],
-  users: ['users.table', 'users.repository', 'users.schemas'],
+  users: ['account-mail', 'users.table', 'users.repository', 'users.schemas'],
   webhooks: [],
 };
 const SQL_FILES = [

@@ -1,7 +1,9 @@
 import type { Db } from '../../db/client.js';
 import { transactionWithRetry } from '../../db/retry.js';
 import { DomainError } from '../../lib/errors.js';
+import { notifySessionsRevoked } from '../users/account-mail.js';
 import { usersRepository } from '../users/users.repository.js';
+import type { UserRow } from '../users/users.table.js';
 import type { SessionStateCache } from './session-cache.js';
 import { sessionsRepository, type SessionListRow } from './sessions.repository.js';
 
@@ -47,19 +49,33 @@ export class SessionsService {
     await this.revoke(userId, sessionId);
   }
 
-  /** Ends every login of the user but the caller's; returns how many ended. */
+  /**
+   * Ends every login of the user but the caller's; returns how many ended. When any ended,
+   * the user is told by mail (S19), in the same transaction.
+   */
   async revokeOthers(userId: number, currentSessionId: string | undefined): Promise<number> {
-    const ended = await transactionWithRetry(this.db, (tx) =>
-      sessionsRepository.revokeFamilies(tx, userId, { keep: currentSessionId ?? NO_SESSION }),
-    );
+    const ended = await transactionWithRetry(this.db, async (tx) => {
+      const families = await sessionsRepository.revokeFamilies(tx, userId, {
+        keep: currentSessionId ?? NO_SESSION,
+      });
+      const user = families.length > 0 ? await usersRepository.findById(tx, userId) : undefined;
+      if (user !== undefined) {
+        await notifySessionsRevoked(tx, user);
+      }
+      return families;
+    });
     this.forget(ended);
     return ended.length;
   }
 
   /** A superuser ends every login of a user (the generation moves on). */
   async revokeAllFor(userId: number): Promise<number> {
-    await this.requireUser(userId);
-    return transactionWithRetry(this.db, (tx) => sessionsRepository.revokeAllForUser(tx, userId));
+    const user = await this.requireUser(userId);
+    return transactionWithRetry(this.db, async (tx) => {
+      const n = await sessionsRepository.revokeAllForUser(tx, userId);
+      await notifySessionsRevoked(tx, user); // S19: the user learns they were signed out
+      return n;
+    });
   }
 
   private forget(ended: string[]): void {
@@ -68,9 +84,11 @@ export class SessionsService {
     }
   }
 
-  private async requireUser(userId: number): Promise<void> {
-    if ((await usersRepository.findById(this.db, userId)) === undefined) {
+  private async requireUser(userId: number): Promise<UserRow> {
+    const user = await usersRepository.findById(this.db, userId);
+    if (user === undefined) {
       throw new DomainError('user_not_found');
     }
+    return user;
   }
 }
