@@ -40,8 +40,6 @@ const SQL_FILES = [
   'src/modules/*/*.repository.ts',
   'src/modules/*/*.table.ts',
   'src/modules/*/seed.ts',
-  // Until the relay receives a database port (issue 14, point 5): its LISTEN connection.
-  'src/modules/outbox/outbox.relay.ts',
 ];
 const noQueryBuilders = {
   paths: [

@@ -18,6 +18,7 @@ import { MailConsumer, type MailOutcome } from './modules/mail/mail.consumer.js'
 import { createSmtpSender } from './modules/mail/smtp.js';
 import { mailTopology } from './modules/mail/topology.js';
 import { OutboxRelay } from './modules/outbox/outbox.relay.js';
+import { pgOutboxStore } from './modules/outbox/outbox.repository.js';
 import type { Broker } from './modules/events/broker.js';
 import type { EventOutcome } from './modules/events/consumer.js';
 import { EmbeddedBroker } from './modules/events/embedded-broker.js';
@@ -181,8 +182,10 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
   let relay: OutboxRelay | null = null;
   if (roles.has('relay')) {
     relay = new OutboxRelay({
-      pool: database.pool,
-      databaseUrl: opts.database ? null : config.databaseUrl,
+      store: pgOutboxStore(database.pool, {
+        listenUrl: opts.database ? null : config.databaseUrl,
+        log,
+      }),
       broker,
       exchange: config.events.exchange,
       batchSize: config.outbox.batchSize,

@@ -8,8 +8,9 @@
 // now). Every re-publish is confirmed by the broker before the original is acked, so nothing
 // is dropped; an exception escaping the handler (or a failed re-publish) nacks with requeue.
 // The broker is a port (broker.ts): RabbitMQ, or the embedded development transport.
-import { recordConsumerOutcome } from '../../lib/metrics.js';
 import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../../lib/clock.js';
+import { recordConsumerOutcome } from '../../lib/metrics.js';
 import type { Broker, BrokerMessage, OutgoingMessage, TopologyConsumer } from './broker.js';
 import type { ConsumerTopology } from './topology.js';
 
@@ -73,6 +74,8 @@ export interface EventConsumerOptions<R extends string> {
   jitter?: number;
   log: Logger;
   onOutcome?: (o: EventOutcome<R>) => void;
+  /** Time of dead letters' `x-dead-at` (default: the system clock). */
+  clock?: Clock;
 }
 
 /**
@@ -227,7 +230,7 @@ export class EventConsumer<R extends string = string> {
       this.copy(msg, {
         'x-dead-reason': reason,
         'x-last-error': error,
-        'x-dead-at': new Date().toISOString(),
+        'x-dead-at': new Date((this.o.clock ?? systemClock).now()).toISOString(),
         'x-original-routing-key': msg.routingKey,
         ...(attempt !== undefined ? { 'x-attempts': attempt } : {}),
       }),

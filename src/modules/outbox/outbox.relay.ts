@@ -10,12 +10,16 @@
 // of this process (outbox.signal.ts) or by `NOTIFY outbox_events` from another process's
 // writer (its LISTEN). Wake-ups only shorten a wait: a lost one costs one poll, so nothing
 // depends on them. Several relays may run at once: rows are claimed with FOR UPDATE SKIP LOCKED.
-import pg from 'pg';
+//
+// Side effects go through ports (ADR 0026): the database is an `OutboxStore` (claim, settle,
+// listen), the broker a `Broker` (ADR 0021), time a `Clock` — so the relay's decisions are
+// unit-tested without the network (outbox.relay.unit.test.ts).
 import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../../lib/clock.js';
 import { publisherMetrics } from '../../lib/metrics.js';
 import type { Broker } from '../events/broker.js';
-import { outboxRepository, type FailedPublish, type PendingEvent } from './outbox.repository.js';
 import { OUTBOX_CHANNEL, onOutboxCommit } from './outbox.signal.js';
+import type { FailedPublish, OutboxStore, PendingEvent } from './outbox.store.js';
 
 export { OUTBOX_CHANNEL };
 const MAX_BACKOFF_MS = 60_000;
@@ -38,9 +42,8 @@ export type RelayEvent =
   | { type: 'listening' };
 
 export interface RelayOptions {
-  pool: pg.Pool;
-  /** A dedicated connection LISTENs on this URL for other processes' NOTIFY (null: none). */
-  databaseUrl: string | null;
+  /** The outbox table (PostgreSQL: `pgOutboxStore`, which also LISTENs for other processes). */
+  store: OutboxStore;
   /** RabbitMQ or the embedded transport (the broker port, ADR 0021). */
   broker: Broker;
   exchange: string;
@@ -49,6 +52,8 @@ export interface RelayOptions {
   retryBaseMs: number;
   publishTimeoutMs: number;
   log: Logger;
+  /** Time and timers (default: the system clock). */
+  clock?: Clock;
 }
 
 /** Delay before the next attempt after `attempts` failed ones: base·2^(n-1), capped, ±10 %. */
@@ -69,16 +74,18 @@ export class OutboxRelay {
   private pendingWake: WakeSource | null = null;
   private wakeUp: ((source: WakeSource) => void) | null = null;
   private claimSource: WakeSource = 'start';
-  /** When a claim last found rows or a commit was signalled (performance.now()). */
+  /** When a claim last found rows or a commit was signalled (clock.now()). */
   private lastActivity = -Infinity;
   private readonly observers = new Set<(e: RelayEvent) => void>();
   private stopCommitWatch: (() => void) | null = null;
   private loop: Promise<void> | null = null;
-  private listener: pg.Client | null = null;
-  private listenRetry: NodeJS.Timeout | null = null;
+  private stopListening: (() => Promise<void>) | null = null;
   private offConnect: (() => void) | null = null;
+  private readonly clock: Clock;
 
-  constructor(private readonly o: RelayOptions) {}
+  constructor(private readonly o: RelayOptions) {
+    this.clock = o.clock ?? systemClock;
+  }
 
   start(): void {
     if (this.running) {
@@ -87,7 +94,13 @@ export class OutboxRelay {
     this.running = true;
     this.offConnect = this.o.broker.onConnect(() => this.wake('broker'));
     this.stopCommitWatch = onOutboxCommit(() => this.wake('commit'));
-    this.listen();
+    this.stopListening = this.o.store.listen({
+      notify: () => this.wake('notify'),
+      listening: () => {
+        this.report({ type: 'listening' });
+        this.wake('start'); // rows committed while not listening
+      },
+    });
     this.loop = this.run();
   }
 
@@ -102,19 +115,16 @@ export class OutboxRelay {
     this.stopCommitWatch?.();
     this.stopCommitWatch = null;
     this.wake();
-    if (this.listenRetry) {
-      clearTimeout(this.listenRetry);
-    }
+    const stopListening = this.stopListening;
+    this.stopListening = null;
     await this.loop;
-    const listener = this.listener;
-    this.listener = null;
-    await listener?.end().catch(() => {});
+    await stopListening?.();
   }
 
   /** Ends the current wait: called on commits, NOTIFY and reconnects; owners may call it too. */
   wake(source: WakeSource = 'call'): void {
     if (source === 'commit' || source === 'notify') {
-      this.lastActivity = performance.now(); // rows were committed: poll briskly for a while
+      this.lastActivity = this.clock.now(); // rows were committed: poll briskly for a while
     }
     const w = this.wakeUp;
     this.wakeUp = null;
@@ -139,45 +149,12 @@ export class OutboxRelay {
 
   /** The wait after a claim that did not fill a batch: short while busy, `pollMs` when idle. */
   private nextWaitMs(): number {
-    const quiet = performance.now() - this.lastActivity;
+    const quiet = this.clock.now() - this.lastActivity;
     if (quiet < BUSY_WINDOW_MS) {
       return Math.min(BUSY_POLL_MS, this.o.pollMs);
     }
     // Doubles from BUSY_POLL_MS as the quiet time grows past the window, up to pollMs.
     return Math.round(Math.min(this.o.pollMs, Math.max(BUSY_POLL_MS, quiet - BUSY_WINDOW_MS)));
-  }
-
-  private listen(): void {
-    if (!this.running || this.o.databaseUrl === null) {
-      return;
-    }
-    const client = new pg.Client({ connectionString: this.o.databaseUrl });
-    this.listener = client;
-    const retry = (err?: unknown) => {
-      if (this.listener !== client) {
-        return;
-      }
-      this.listener = null;
-      client.removeAllListeners('notification');
-      client.end().catch(() => {});
-      if (err !== undefined) {
-        this.o.log.warn({ err }, 'outbox relay: LISTEN connection lost; polling until it is back');
-      }
-      if (this.running) {
-        this.listenRetry = setTimeout(() => this.listen(), 1000);
-      }
-    };
-    client.on('error', retry);
-    client.on('end', () => retry());
-    client.on('notification', () => this.wake('notify'));
-    client
-      .connect()
-      .then(() => client.query(`LISTEN ${OUTBOX_CHANNEL}`))
-      .then(() => {
-        this.report({ type: 'listening' });
-        this.wake('start'); // rows committed while not listening
-      })
-      .catch(retry);
   }
 
   /** Waits `ms` or until woken; resolves with what ended the wait. */
@@ -192,12 +169,12 @@ export class OutboxRelay {
     }
     this.report({ type: 'wait', ms, reason });
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      const cancel = this.clock.setTimer(() => {
         this.wakeUp = null;
         resolve('timer');
       }, ms);
       this.wakeUp = (source) => {
-        clearTimeout(timer);
+        cancel();
         resolve(source);
       };
     });
@@ -224,7 +201,7 @@ export class OutboxRelay {
         continue;
       }
       if (handled > 0) {
-        this.lastActivity = performance.now();
+        this.lastActivity = this.clock.now();
       }
       source = handled >= this.o.batchSize ? 'batch' : await this.idle(this.nextWaitMs(), 'idle');
     }
@@ -232,60 +209,68 @@ export class OutboxRelay {
 
   /** Claims one batch of due rows and publishes it; returns how many rows it claimed. */
   async runOnce(): Promise<number> {
-    const client = await this.o.pool.connect();
-    let broken = false;
+    const claim = await this.o.store.claim(this.o.batchSize);
+    const rows = claim.rows;
+    let published: number[] = [];
+    let failed: FailedPublish[] = [];
     try {
-      // One round trip to open the transaction and claim, one to mark and commit.
-      const rows = await outboxRepository.beginAndClaimDue(client, this.o.batchSize);
       this.report({
         type: 'claim',
         source: this.claimSource,
         eventIds: rows.map((r) => r.eventId),
       });
-      if (rows.length === 0) {
-        await client.query('COMMIT');
-        return 0;
+      if (rows.length > 0) {
+        ({ published, failed } = this.outcomes(
+          rows,
+          await Promise.allSettled(rows.map((r) => this.publish(r))),
+        ));
       }
-      const results = await Promise.allSettled(rows.map((r) => this.publish(r)));
-      const published: number[] = [];
-      const failed: FailedPublish[] = [];
-      results.forEach((res, i) => {
-        const row = rows[i] as PendingEvent;
-        if (res.status === 'fulfilled') {
-          published.push(row.id);
-        } else {
-          const error = res.reason instanceof Error ? res.reason.message : String(res.reason);
-          failed.push({
-            id: row.id,
-            error: error.slice(0, 1000),
-            delayMs: relayBackoffMs(row.attempts + 1, this.o.retryBaseMs),
-          });
-        }
-      });
-      await outboxRepository.markFailed(client, failed);
-      await outboxRepository.markPublishedAndCommit(client, published);
-      publisherMetrics.published('outbox', published.length);
-      publisherMetrics.failed('outbox', failed.length);
-      if (failed.length > 0) {
-        this.o.log.warn(
-          { failed: failed.length, published: published.length, error: failed[0]?.error },
-          'outbox relay: some publishes failed; rows stay pending',
-        );
-      }
-      return rows.length;
     } catch (err) {
-      broken = true;
-      await client.query('ROLLBACK').catch(() => {});
+      await claim.abort();
       throw err;
-    } finally {
-      client.release(broken);
     }
+    await claim.settle(published, failed);
+    if (rows.length === 0) {
+      return 0;
+    }
+    publisherMetrics.published('outbox', published.length);
+    publisherMetrics.failed('outbox', failed.length);
+    if (failed.length > 0) {
+      this.o.log.warn(
+        { failed: failed.length, published: published.length, error: failed[0]?.error },
+        'outbox relay: some publishes failed; rows stay pending',
+      );
+    }
+    return rows.length;
+  }
+
+  /** Confirmed rows are published; the others wait for their next attempt (backoff). */
+  private outcomes(
+    rows: PendingEvent[],
+    results: PromiseSettledResult<void>[],
+  ): { published: number[]; failed: FailedPublish[] } {
+    const published: number[] = [];
+    const failed: FailedPublish[] = [];
+    results.forEach((res, i) => {
+      const row = rows[i] as PendingEvent;
+      if (res.status === 'fulfilled') {
+        published.push(row.id);
+      } else {
+        const error = res.reason instanceof Error ? res.reason.message : String(res.reason);
+        failed.push({
+          id: row.id,
+          error: error.slice(0, 1000),
+          delayMs: relayBackoffMs(row.attempts + 1, this.o.retryBaseMs),
+        });
+      }
+    });
+    return { published, failed };
   }
 
   private async publish(row: PendingEvent): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
+    let cancel = (): void => {};
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
+      cancel = this.clock.setTimer(
         () => reject(new PublishTimeout(this.o.publishTimeoutMs)),
         this.o.publishTimeoutMs,
       );
@@ -301,7 +286,7 @@ export class OutboxRelay {
     try {
       await Promise.race([send, timeout]);
     } finally {
-      clearTimeout(timer);
+      cancel();
       send.catch(() => {}); // a late rejection after a timeout is already accounted for
     }
   }

@@ -1,25 +1,20 @@
 // SQL of the relay. Claiming locks a batch of due rows with FOR UPDATE SKIP LOCKED inside the
 // caller's transaction, so several relays share the work without waiting on each other and a
 // row is never published by two relays at once (a crash still can: the consumer deduplicates).
-import type pg from 'pg';
+import pg from 'pg';
+import type { Logger } from 'pino';
 import type { OutboxBacklog } from '../../lib/metrics.js';
 import { SECRET_PAYLOAD_FIELDS } from './catalogue.js';
+import { OUTBOX_CHANNEL } from './outbox.signal.js';
+import type {
+  FailedPublish,
+  OutboxClaim,
+  OutboxListener,
+  OutboxStore,
+  PendingEvent,
+} from './outbox.store.js';
 
-export interface PendingEvent {
-  id: number;
-  eventId: string;
-  type: string;
-  payload: unknown;
-  attempts: number;
-  createdAt: Date;
-}
-
-export interface FailedPublish {
-  id: number;
-  error: string;
-  /** Milliseconds from now before the next attempt. */
-  delayMs: number;
-}
+export type { FailedPublish, PendingEvent };
 
 interface PendingRow {
   id: string;
@@ -113,3 +108,109 @@ export const outboxRepository = {
     return { pending: row?.pending ?? 0, oldestAgeSeconds: Math.max(0, row?.age ?? 0) };
   },
 };
+
+/** How long a lost LISTEN connection waits before it is opened again. */
+const LISTEN_RETRY_MS = 1000;
+
+/**
+ * The relay's database port on PostgreSQL. A claim is one transaction on a pool connection
+ * (BEGIN + claim in one round trip, mark + COMMIT in another); a claim that fails anywhere
+ * rolls back and the connection is discarded. `listenUrl`: a dedicated connection LISTENs
+ * there for other processes' NOTIFY, re-opened a second after it is lost (null: no LISTEN,
+ * e.g. when the caller owns the pool and its database).
+ */
+export function pgOutboxStore(
+  pool: pg.Pool,
+  opts: { listenUrl: string | null; log: Logger },
+): OutboxStore {
+  return {
+    async claim(limit: number): Promise<OutboxClaim> {
+      const client = await pool.connect();
+      let done = false;
+      const fail = async (err: unknown): Promise<never> => {
+        done = true;
+        await client.query('ROLLBACK').catch(() => {});
+        client.release(true);
+        throw err;
+      };
+      const rows = await outboxRepository.beginAndClaimDue(client, limit).catch(fail);
+      return {
+        rows,
+        async settle(published, failed) {
+          if (done) {
+            return;
+          }
+          try {
+            await outboxRepository.markFailed(client, failed);
+            await outboxRepository.markPublishedAndCommit(client, published);
+          } catch (err) {
+            return fail(err);
+          }
+          done = true;
+          client.release();
+        },
+        async abort() {
+          if (!done) {
+            await fail(null).catch(() => {});
+          }
+        },
+      };
+    },
+
+    listen(listener: OutboxListener): () => Promise<void> {
+      const url = opts.listenUrl;
+      if (url === null) {
+        return async () => {};
+      }
+      let stopped = false;
+      let current: pg.Client | null = null;
+      let retryTimer: NodeJS.Timeout | null = null;
+      const open = (): void => {
+        if (stopped) {
+          return;
+        }
+        const client = new pg.Client({ connectionString: url });
+        current = client;
+        const retry = (err?: unknown): void => {
+          if (current !== client) {
+            return;
+          }
+          current = null;
+          client.removeAllListeners('notification');
+          client.end().catch(() => {});
+          if (err !== undefined) {
+            opts.log.warn(
+              { err },
+              'outbox relay: LISTEN connection lost; polling until it is back',
+            );
+          }
+          if (!stopped) {
+            retryTimer = setTimeout(open, LISTEN_RETRY_MS);
+          }
+        };
+        client.on('error', retry);
+        client.on('end', () => retry());
+        client.on('notification', () => listener.notify());
+        client
+          .connect()
+          .then(() => client.query(`LISTEN ${OUTBOX_CHANNEL}`))
+          .then(() => {
+            if (current === client) {
+              listener.listening();
+            }
+          })
+          .catch(retry);
+      };
+      open();
+      return async () => {
+        stopped = true;
+        if (retryTimer) {
+          clearTimeout(retryTimer);
+        }
+        const client = current;
+        current = null;
+        await client?.end().catch(() => {});
+      };
+    },
+  };
+}
