@@ -8,10 +8,13 @@ import { login, register, type Registered } from '../../../test/helpers/factorie
 import { request, type Res } from '../../../test/helpers/http.js';
 import { newAccountToken } from '../users/account-tokens.repository.js';
 
-// A one-in-ten race is missed by 20 rounds with probability 0.9^20 ≈ 12 %; each round has
-// three chains racing the call, so a per-chain race of one in ten is missed far less often.
-const ROUNDS = 20;
-const CHAINS = 3;
+// Ten rounds per revoking call (issue 12 asks for at least ten; this file was the slowest of
+// npm test at twenty, issue 14). A race lost once per ten calls is missed by ten rounds with
+// probability 0.9^10 ≈ 35 %, but each round has four chains racing the call: a per-chain
+// race of one in ten is missed with probability 0.9^40 ≈ 1.5 % (0.9^60 ≈ 0.2 % at 20 × 3).
+// The tests run on every `npm test`, so a real race shows up within a few runs.
+const ROUNDS = 10;
+const CHAINS = 4;
 
 let t: TestApp;
 let admin: { token: string };
@@ -171,8 +174,8 @@ describe('S20: user-wide revocations win against chains rotating at the same tim
     }
   });
 
-  test(`the user archives themself, ${Math.ceil(ROUNDS / 4)} rounds`, async () => {
-    for (let round = 0; round < Math.ceil(ROUNDS / 4); round++) {
+  test(`the user archives themself, ${Math.ceil(ROUNDS / 2)} rounds`, async () => {
+    for (let round = 0; round < Math.ceil(ROUNDS / 2); round++) {
       const u = await register(t.url);
       const chains = await newChains(u, CHAINS);
       const res = await race(chains, () =>
