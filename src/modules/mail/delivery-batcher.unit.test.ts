@@ -6,7 +6,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type pg from 'pg';
-import { DeliveryBatcher, type DeliveryItem, type DeliveryStore } from './delivery-batcher.js';
+import {
+  batchesInFlight,
+  DeliveryBatcher,
+  type DeliveryItem,
+  type DeliveryStore,
+} from './delivery-batcher.js';
 
 interface Fake {
   pool: pg.Pool;
@@ -247,5 +252,14 @@ describe('DeliveryBatcher', () => {
     ]);
     assert.deepEqual(f.queries, ['ROLLBACK']);
     assert.deepEqual(f.released, [true]);
+  });
+});
+
+describe('batchesInFlight', () => {
+  it('covers the mails in flight in batches of batchSize, never fewer than two', () => {
+    assert.equal(batchesInFlight(1, 50), 2);
+    assert.equal(batchesInFlight(100, 50), 2);
+    assert.equal(batchesInFlight(101, 50), 3);
+    assert.equal(batchesInFlight(400, 25), 16);
   });
 });
