@@ -5,7 +5,7 @@
 // Node 20's --test does not expand globs, so the files are listed here. Extra arguments are
 // passed through (e.g. `npm test -- src/modules/users` to run one folder).
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { projectRoot } from '../src/lib/paths.js';
 
@@ -24,12 +24,12 @@ function findTests(dir: string, out: string[]): string[] {
   return out;
 }
 
-function run(command: string, argv: string[]): Promise<number> {
+function run(command: string, argv: string[], env: NodeJS.ProcessEnv = {}): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(command, argv, {
       stdio: 'inherit',
       cwd: projectRoot,
-      env: { ...process.env, NODE_ENV: 'test' },
+      env: { ...process.env, NODE_ENV: 'test', ...env },
     });
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
@@ -59,12 +59,19 @@ if (files.length === 0) {
   console.error('No test files found');
   process.exit(1);
 }
-const nodeCode = await run(process.execPath, [
-  '--import',
-  'tsx',
-  '--test',
-  '--test-concurrency=2',
-  '--test-timeout=300000',
-  ...files,
-]);
+// The end-to-end files serve a production build of web/: made once here for all of them
+// (test/e2e/browser.ts webDist) instead of once per file.
+let webDist: string | undefined;
+if (process.env.IFD_TEST_WEB_DIST === undefined && files.some((f) => f.startsWith('test/e2e/'))) {
+  const { buildWeb } = await import('../test/e2e/browser.js');
+  webDist = await buildWeb();
+}
+const nodeCode = await run(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files],
+  webDist === undefined ? {} : { IFD_TEST_WEB_DIST: webDist },
+);
+if (webDist !== undefined) {
+  rmSync(webDist, { recursive: true, force: true });
+}
 process.exit(nodeCode !== 0 ? nodeCode : vitestCode);

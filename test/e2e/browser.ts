@@ -29,6 +29,20 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
 }
 
+/**
+ * The production build the e2e files serve. `npm test` builds web/ once for all of them and
+ * names the folder in IFD_TEST_WEB_DIST (issue 14: one build per run, not one per file); a
+ * file run on its own (node --test) builds its own. `owned` says whether the caller removes it.
+ */
+export async function webDist(): Promise<{ dist: string; owned: boolean }> {
+  const shared = process.env.IFD_TEST_WEB_DIST;
+  if (shared !== undefined && shared !== '') {
+    assert.ok(existsSync(join(shared, 'index.html')), `${shared} holds no build of web/`);
+    return { dist: shared, owned: false };
+  }
+  return { dist: await buildWeb(), owned: true };
+}
+
 /** `vite build` of web/ into a fresh folder: the tests serve exactly what `npm run build` makes. */
 export async function buildWeb(): Promise<string> {
   const out = mkdtempSync(join(tmpdir(), 'ifd-web-'));

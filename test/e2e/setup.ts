@@ -1,6 +1,6 @@
-// Shared set-up of the end-to-end files: one production build of web/, MailDev, the real app
-// on a fresh database (listening on the port PUBLIC_URL names), the mail worker in-process and
-// Chromium. Each file calls useE2E() at top level; the files run in parallel (two at a time).
+// Shared set-up of the end-to-end files: one production build of web/ (one per npm test run),
+// MailDev, the real app on a fresh database (listening on the port PUBLIC_URL names), the mail
+// worker in-process and Chromium. Each file calls useE2E() at top level; the files run in parallel (two at a time).
 import { rmSync } from 'node:fs';
 import { after, before } from 'node:test';
 import pino from 'pino';
@@ -10,7 +10,7 @@ import { startTestApp, type TestApp } from '../helpers/app.js';
 import { login, register } from '../helpers/factories.js';
 import { freePort, startMailDev, type MailDev, type StoredMail } from '../helpers/maildev.js';
 import { deleteTestTopology, mailTestEnv } from '../helpers/worker.js';
-import { buildWeb, launchBrowser } from './browser.js';
+import { launchBrowser, webDist } from './browser.js';
 
 export interface Person {
   id: number;
@@ -30,8 +30,11 @@ export interface E2E {
 export function useE2E(): E2E {
   const e = {} as E2E;
   let worker: Worker | undefined;
+  let ownDist = false;
   before(async () => {
-    e.dist = await buildWeb();
+    const built = await webDist();
+    e.dist = built.dist;
+    ownDist = built.owned;
     e.md = await startMailDev();
     const port = await freePort();
     e.t = await startTestApp(
@@ -59,7 +62,7 @@ export function useE2E(): E2E {
     }
     await e.t?.close().catch(() => {});
     await e.md?.close().catch(() => {});
-    if (e.dist) {
+    if (e.dist && ownDist) {
       rmSync(e.dist, { recursive: true, force: true });
     }
   });

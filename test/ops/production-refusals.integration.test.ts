@@ -8,7 +8,9 @@ import { useRefusals } from './refusals.js';
 
 const { productionEnv, refused, startsAndIsReady, cwd } = useRefusals();
 
-describe('R17 production refusals (child process per case)', () => {
+// The cases are independent (each child listens on a port of its own, PORT=0, and only reads
+// the shared database), so they run side by side: their time is the children starting.
+describe('R17 production refusals (child process per case)', { concurrency: true }, () => {
   test('a complete production configuration starts and is ready', async () => {
     const ready = await startsAndIsReady(productionEnv());
     assert.equal(ready.status, 200);

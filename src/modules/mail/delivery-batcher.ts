@@ -42,6 +42,12 @@ export type DeliveryResult =
   | { status: 'send_failed'; error: unknown }
   | { status: 'db_failed'; error: unknown };
 
+/** The two statements a batch runs; the repository in production, a fake in the unit test. */
+export type DeliveryStore = Pick<
+  typeof deliveriesRepository,
+  'beginAndClaimMany' | 'settleAndCommit'
+>;
+
 interface Entry {
   item: DeliveryItem;
   id: string;
@@ -58,6 +64,7 @@ export class DeliveryBatcher {
     private readonly pool: pg.Pool,
     private readonly maxBatch: number,
     private readonly maxBatches: number,
+    private readonly store: DeliveryStore = deliveriesRepository,
   ) {}
 
   submit(item: DeliveryItem): Promise<DeliveryResult> {
@@ -125,7 +132,7 @@ export class DeliveryBatcher {
     try {
       // BEGIN + claim in one round trip. Waits while another worker holds one of these event
       // ids; a committed one is not returned: that mail was sent already.
-      const claimed = await deliveriesRepository.beginAndClaimMany(
+      const claimed = await this.store.beginAndClaimMany(
         client,
         batch.map((e) => ({ eventId: e.id, type: e.item.type, recipient: e.item.recipient })),
       );
@@ -152,7 +159,7 @@ export class DeliveryBatcher {
       });
       // R6 window: these mails are out; if the process dies before this commit, they are
       // redelivered and sent again.
-      await deliveriesRepository.settleAndCommit(client, sent, failed);
+      await this.store.settleAndCommit(client, sent, failed);
       for (const [e, r] of settled) {
         e.resolve(r);
       }

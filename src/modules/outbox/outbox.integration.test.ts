@@ -240,10 +240,12 @@ describe('outbox relay → RabbitMQ → worker → SMTP', () => {
   test('R1: RabbitMQ down at sign-up: 201 at once, the mail goes out exactly once when it is back', async () => {
     await amqpProxy.cut();
     try {
-      const started = Date.now();
+      // "At once" proven by what runs, not by a stopwatch: the 201 comes back while the broker
+      // is still unreachable (a registration that waited for the publish would hang here until
+      // the restore below), and its event is still unpublished when it does.
       const user = await register(t.url);
-      assert.ok(Date.now() - started < 1000, `registration took ${Date.now() - started} ms`);
       const eventId = await eventIdFor(user.email);
+      assert.equal((await outboxRow(eventId))?.published_at, null, 'answered before any publish');
       await sleep(1500);
       const row = await outboxRow(eventId);
       assert.equal(row?.published_at, null, 'still pending while the broker is unreachable');

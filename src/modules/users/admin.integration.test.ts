@@ -7,7 +7,7 @@ import { AccountMailer } from './account-mail.js';
 import { UsersAdminService } from './users.admin.service.js';
 import { startTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { login, register, type Registered } from '../../../test/helpers/factories.js';
-import { request } from '../../../test/helpers/http.js';
+import { normalised, request } from '../../../test/helpers/http.js';
 
 const SU = {
   username: 'root_admin',
@@ -105,11 +105,21 @@ describe('S10: authorization matrix on every id-taking route', () => {
       token: owner.token,
     });
     assert.equal(byOwner.status, 200);
-    assert.equal(byOwner.body.username, owner.username);
-    assert.equal(byOwner.body.email_verified, false);
+    // The whole body (ids known to the test stay): the owner's own record, not yet verified.
+    assert.deepEqual(normalised(byOwner.body, []), {
+      id: owner.id,
+      username: owner.username,
+      email: owner.email,
+      pending_email: null,
+      is_active: true,
+      is_superuser: false,
+      email_verified: false,
+      created_at: '<time>',
+      locale: 'en',
+    });
     const bySu = await request<Record<string, unknown>>(t.url, 'GET', path, { token: suToken });
     assert.equal(bySu.status, 200);
-    assert.equal(bySu.body.id, owner.id);
+    assert.deepEqual(bySu.body, byOwner.body, 'the superuser sees the same record');
     assert.ok(!/password|hash/i.test(bySu.text), 'S11: no hash in any response');
   });
 
@@ -227,7 +237,17 @@ describe('self-service: PATCH /users/me, password, archive oneself', () => {
       token: u.token,
     });
     assert.equal(ok.status, 200);
-    assert.equal(ok.body.username, `${u.username}_x`);
+    assert.deepEqual(normalised(ok.body, []), {
+      id: u.id,
+      username: `${u.username}_x`,
+      email: u.email,
+      pending_email: null,
+      is_active: true,
+      is_superuser: false,
+      email_verified: false,
+      created_at: '<time>',
+      locale: 'en',
+    });
     const taken = await request(t.url, 'PATCH', '/api/v1/users/me', {
       json: { username: other.username.toUpperCase() },
       token: u.token,
@@ -245,9 +265,19 @@ describe('self-service: PATCH /users/me, password, archive oneself', () => {
     assert.equal(emailTaken.status, 200);
     assert.equal(emailFree.status, 200);
     assert.deepEqual(Object.keys(emailTaken.body).sort(), Object.keys(emailFree.body).sort());
-    assert.equal(emailTaken.body.email, u.email, 'the address in use stays');
-    assert.equal(emailTaken.body.pending_email, other.email);
-    assert.equal(emailFree.body.pending_email, `free_${u.email}`);
+    const waiting = (pending: string) => ({
+      id: u.id,
+      username: `${u.username}_x`, // renamed above
+      email: u.email, // the address in use stays
+      pending_email: pending,
+      is_active: true,
+      is_superuser: false,
+      email_verified: false,
+      created_at: '<time>',
+      locale: 'en',
+    });
+    assert.deepEqual(normalised(emailTaken.body, []), waiting(other.email));
+    assert.deepEqual(normalised(emailFree.body, []), waiting(`free_${u.email}`));
     const mails = await query<{ email: string }>(
       "SELECT payload->>'email' AS email FROM outbox_events WHERE type = 'mail.verify_email' AND payload->>'user_id' = $1 ORDER BY id",
       [String(u.id)],
@@ -285,8 +315,17 @@ describe('self-service: PATCH /users/me, password, archive oneself', () => {
     });
     assert.equal(ok.status, 200);
     assert.equal(ok.body.email, u.email, 'issue 12: the address in use stays until verified');
-    assert.equal(ok.body.pending_email, newEmail);
-    assert.equal(ok.body.email_verified, true);
+    assert.deepEqual(normalised(ok.body, []), {
+      id: u.id,
+      username: u.username,
+      email: u.email,
+      pending_email: newEmail,
+      is_active: true,
+      is_superuser: false,
+      email_verified: true,
+      created_at: '<time>',
+      locale: 'en',
+    });
     const mails = await query<{ email: string }>(
       "SELECT payload->>'email' AS email FROM outbox_events WHERE type = 'mail.verify_email' AND payload->>'user_id' = $1 ORDER BY id",
       [String(u.id)],
@@ -444,7 +483,17 @@ describe('archival (S9) and archived users refused everywhere', () => {
       },
     );
     assert.equal(restored.status, 200);
-    assert.equal(restored.body.is_active, true);
+    assert.deepEqual(normalised(restored.body, []), {
+      id: u.id,
+      username: u.username,
+      email: u.email,
+      pending_email: null,
+      is_active: true,
+      is_superuser: false,
+      email_verified: false,
+      created_at: '<time>',
+      locale: 'en',
+    });
     assert.equal(
       (await request(t.url, 'POST', '/api/v1/jwt/refresh/', { token: u.refresh })).status,
       401,
@@ -460,6 +509,17 @@ describe('archival (S9) and archived users refused everywhere', () => {
       token: suToken,
     });
     assert.equal(res.status, 200);
+    assert.deepEqual(normalised(res.body, []), {
+      id: u.id,
+      username: u.username,
+      email: u.email,
+      pending_email: null,
+      is_active: false,
+      is_superuser: false,
+      email_verified: false,
+      created_at: '<time>',
+      locale: 'en',
+    });
     assert.equal(
       (await request(t.url, 'POST', '/api/v1/jwt/refresh/', { token: u.refresh })).status,
       401,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { newUser, register } from '../../../test/helpers/factories.js';
-import { request } from '../../../test/helpers/http.js';
+import { normalised, request } from '../../../test/helpers/http.js';
 
 let t: TestApp;
 before(async () => {
@@ -23,10 +23,18 @@ describe('POST /api/v1/users/ (v1 contract)', () => {
     const res = await request(t.url, 'POST', '/api/v1/users/', { json: body });
     assert.equal(res.status, 201);
     assert.equal(typeof res.body.id, 'number');
-    assert.equal(res.body.username, body.username);
-    assert.equal(res.body.email, body.email);
-    assert.equal(res.body.is_active, true);
-    assert.equal(res.body.is_superuser, false);
+    // The whole body: an active, unverified, ordinary user in the default locale.
+    assert.deepEqual(normalised(res.body), {
+      id: '<id>',
+      username: body.username,
+      email: body.email,
+      pending_email: null,
+      is_active: true,
+      is_superuser: false,
+      email_verified: false,
+      created_at: '<time>',
+      locale: 'en',
+    });
     assert.ok(!/password|hash/i.test(res.text), 'no password or hash field in the body (S11)');
     const [row] = await query<{ password_hash: string }>(
       'SELECT password_hash FROM users WHERE id = $1',
