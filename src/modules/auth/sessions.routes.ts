@@ -81,7 +81,7 @@ const sessionsRoutes: FastifyPluginAsync<SessionsRoutesOptions> = async (
       preHandler: guards.requireUser,
     },
     async (request) => ({
-      revoked: await sessions.revokeOthers(currentUser(request).id, request.sessionId),
+      revoked: await sessions.revokeOthers(currentUser(request), request.sessionId),
     }),
   );
 

@@ -53,13 +53,13 @@ export class SessionsService {
    * Ends every login of the user but the caller's; returns how many ended. When any ended,
    * the user is told by mail (S19), in the same transaction.
    */
-  async revokeOthers(userId: number, currentSessionId: string | undefined): Promise<number> {
+  async revokeOthers(user: UserRow, currentSessionId: string | undefined): Promise<number> {
+    // The signed-in user's row is the one the guard read: no second read for the notice.
     const ended = await transactionWithRetry(this.db, async (tx) => {
-      const families = await sessionsRepository.revokeFamilies(tx, userId, {
+      const families = await sessionsRepository.revokeFamilies(tx, user.id, {
         keep: currentSessionId ?? NO_SESSION,
       });
-      const user = families.length > 0 ? await usersRepository.findById(tx, userId) : undefined;
-      if (user !== undefined) {
+      if (families.length > 0) {
         await notifySessionsRevoked(tx, user);
       }
       return families;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { and, eq, gt, isNotNull, isNull, sql } from 'drizzle-orm';
+import { and, eq, gt, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { accountTokens, type AccountTokenPurpose } from './account-tokens.table.js';
 import { hashToken } from '../auth/tokens.js';
@@ -19,6 +19,21 @@ export function looksLikeAccountToken(token: string): boolean {
 export interface ConsumedToken {
   userId: number;
   email: string;
+}
+
+/** Whether a token of this purpose and hash exists in the given state (looked up by hash, S18). */
+async function tokenExists(
+  db: Executor,
+  purpose: AccountTokenPurpose,
+  tokenHash: string,
+  state: SQL | undefined,
+): Promise<boolean> {
+  const rows = await db
+    .select({ id: accountTokens.id })
+    .from(accountTokens)
+    .where(and(eq(accountTokens.tokenHash, tokenHash), eq(accountTokens.purpose, purpose), state))
+    .limit(1);
+  return rows.length > 0;
 }
 
 export const accountTokensRepository = {
@@ -115,19 +130,12 @@ export const accountTokensRepository = {
 
   /** Whether a token is live (unused, unexpired), without spending it. */
   async isLive(db: Executor, purpose: AccountTokenPurpose, tokenHash: string): Promise<boolean> {
-    const rows = await db
-      .select({ id: accountTokens.id })
-      .from(accountTokens)
-      .where(
-        and(
-          eq(accountTokens.tokenHash, tokenHash),
-          eq(accountTokens.purpose, purpose),
-          isNull(accountTokens.usedAt),
-          gt(accountTokens.expiresAt, sql`now()`),
-        ),
-      )
-      .limit(1);
-    return rows.length > 0;
+    return tokenExists(
+      db,
+      purpose,
+      tokenHash,
+      and(isNull(accountTokens.usedAt), gt(accountTokens.expiresAt, sql`now()`)),
+    );
   },
 
   /**
@@ -163,18 +171,7 @@ export const accountTokensRepository = {
     purpose: AccountTokenPurpose,
     tokenHash: string,
   ): Promise<boolean> {
-    const rows = await db
-      .select({ id: accountTokens.id })
-      .from(accountTokens)
-      .where(
-        and(
-          eq(accountTokens.tokenHash, tokenHash),
-          eq(accountTokens.purpose, purpose),
-          isNotNull(accountTokens.consumedAt),
-        ),
-      )
-      .limit(1);
-    return rows.length > 0;
+    return tokenExists(db, purpose, tokenHash, isNotNull(accountTokens.consumedAt));
   },
 
   /**
