@@ -37,7 +37,7 @@ class MemoryDeliveries implements MailDeliveryStore {
     }
     const ids = claims.map((c) => c.eventId);
     while (ids.some((id) => this.held.has(id))) {
-      await Promise.all(ids.map((id) => this.held.get(id)));
+      await Promise.all(ids.map((id) => this.held.get(id) ?? Promise.resolve()));
     }
     const mine = claims.filter((c) => !this.records.has(c.eventId));
     let release!: () => void;

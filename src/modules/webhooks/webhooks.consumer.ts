@@ -269,6 +269,8 @@ export class WebhookConsumers {
     const payload = JSON.stringify(job.body);
     const msgId = webhookIdHeader(job.webhookId);
     const at = new Date(this.clock.now());
+    // Wall-clock milliseconds (the clock port): a clock step during an attempt is clamped.
+    const elapsed = () => Math.max(0, this.clock.now() - at.getTime());
     let record: AttemptRecord;
     let retryAfter: number | undefined;
     let statusCode: number | null = null;
@@ -295,7 +297,7 @@ export class WebhookConsumers {
           : undefined;
       record = {
         statusCode,
-        durationMs: this.clock.now() - at.getTime(),
+        durationMs: elapsed(),
         error: statusCode >= 200 && statusCode < 300 ? null : `HTTP ${statusCode}`,
         responseBody: text,
       };
@@ -304,7 +306,7 @@ export class WebhookConsumers {
         err instanceof Error && (err.name === 'TimeoutError' || /timeout/i.test(err.message));
       record = {
         statusCode,
-        durationMs: this.clock.now() - at.getTime(),
+        durationMs: elapsed(),
         error: timedOut ? `timeout after ${this.o.settings.timeoutMs} ms` : errorText(err),
         responseBody: null,
       };
