@@ -13,6 +13,7 @@ import { createLogger } from './lib/logger.js';
 import { closeOnSignals } from './lib/shutdown.js';
 import { redactUrl } from './lib/redact.js';
 import { refuseEmbedded } from './embedded/refuse.js';
+import { pgMailDeliveryStore } from './modules/mail/deliveries.repository.js';
 import { batchesInFlight } from './modules/mail/delivery-batcher.js';
 import { MailConsumer, type MailOutcome } from './modules/mail/mail.consumer.js';
 import { createSmtpSender } from './modules/mail/smtp.js';
@@ -26,6 +27,7 @@ import { RabbitBroker } from './modules/events/rabbit-broker.js';
 import { SsrfGuard } from './modules/webhooks/ssrf.js';
 import { deliveryTopology, fanoutTopology } from './modules/webhooks/topology.js';
 import { WebhookConsumers, type WebhookDeadReason } from './modules/webhooks/webhooks.consumer.js';
+import { pgWebhookDeliveryStore } from './modules/webhooks/webhooks.repository.js';
 import { startWorkerHealth, type WorkerHealth } from './modules/health/worker-health.js';
 
 export type WorkerRole = 'relay' | 'mail' | 'webhooks';
@@ -144,7 +146,7 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
     sender = createSmtpSender(config.smtpUrl, config.mail.smtpPoolSize);
     mail = new MailConsumer({
       broker,
-      pool: database.pool,
+      deliveries: pgMailDeliveryStore(database.pool),
       sender,
       topology,
       from: config.mailFrom,
@@ -162,7 +164,7 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
   if (roles.has('webhooks')) {
     webhooks = new WebhookConsumers({
       broker,
-      pool: database.pool,
+      store: pgWebhookDeliveryStore(database.pool),
       fanout: fanoutTopology(config),
       delivery: deliveryTopology(config),
       guard: new SsrfGuard(config.webhooks),

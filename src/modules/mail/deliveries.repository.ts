@@ -2,15 +2,17 @@
 // in a transaction before sending and commits after the SMTP server accepted the mails: a
 // duplicate of the same event waits on that row lock and then sees it, so it is never sent
 // twice (R5); a failed send deletes its row in the same transaction (as if never claimed) so
-// the retry can send. See delivery-batcher.ts and ADR 0004.
+// the retry can send. See delivery-batcher.ts and ADR 0004. `pgMailDeliveryStore` is the
+// consumer's port (deliveries.store.ts, ADR 0029) over these two statements.
 import type pg from 'pg';
+import type {
+  DeliveryClaim,
+  MailDeliveryBatch,
+  MailDeliveryStore,
+  SentMail,
+} from './deliveries.store.js';
 
-export interface DeliveryClaim {
-  /** Lower-case event id (uuid). */
-  eventId: string;
-  type: string;
-  recipient: string;
-}
+export type { DeliveryClaim };
 
 /** `ARRAY[...]::<type>[]` of escaped literals, for the one-round-trip statements below. */
 function literalArray(client: pg.ClientBase, values: string[], type: string): string {
@@ -57,7 +59,7 @@ export const deliveriesRepository = {
    */
   async settleAndCommit(
     client: pg.ClientBase,
-    sent: Array<{ eventId: string; smtpMessageId: string }>,
+    sent: SentMail[],
     failedIds: string[],
   ): Promise<void> {
     if (sent.length === 0 && failedIds.length === 0) {
@@ -84,3 +86,44 @@ export const deliveriesRepository = {
     );
   },
 };
+
+/**
+ * The port on a pool: a batch is one transaction on one connection, from the claim (BEGIN
+ * travels with it) to the settle (COMMIT travels with it), so a duplicate in another worker
+ * waits on the uncommitted rows. A statement that fails rolls back and discards the
+ * connection (its state is unknown).
+ */
+export function pgMailDeliveryStore(pool: pg.Pool): MailDeliveryStore {
+  const fail = async (client: pg.PoolClient, error: unknown): Promise<never> => {
+    await client.query('ROLLBACK').catch(() => {});
+    client.release(true);
+    throw error;
+  };
+  return {
+    async claim(claims): Promise<MailDeliveryBatch> {
+      const client = await pool.connect();
+      let claimed: Set<string>;
+      try {
+        claimed = await deliveriesRepository.beginAndClaimMany(client, claims);
+      } catch (error) {
+        return fail(client, error);
+      }
+      let settled = false;
+      return {
+        claimed,
+        async settle(sent, failedIds) {
+          if (settled) {
+            throw new Error('this mail delivery batch is settled already');
+          }
+          settled = true;
+          try {
+            await deliveriesRepository.settleAndCommit(client, sent, failedIds);
+          } catch (error) {
+            return fail(client, error);
+          }
+          client.release();
+        },
+      };
+    },
+  };
+}

@@ -20,8 +20,9 @@
 // Batches form by themselves: a mail is claimed at once when fewer than `maxBatches`
 // batches are in flight (at 50 mails/s that is a batch of one, no added latency); under load,
 // mails queue while the batches in flight send, and the next batch takes up to `maxBatch`.
-import type pg from 'pg';
-import { deliveriesRepository } from './deliveries.repository.js';
+// The batcher reaches mail_deliveries only through its port (deliveries.store.ts, ADR 0029):
+// PostgreSQL in production, an in-memory store in the unit tests.
+import type { MailDeliveryBatch, MailDeliveryStore, SentMail } from './deliveries.store.js';
 
 /** Batches (each one database connection) a worker runs at once for its mails in flight. */
 export function batchesInFlight(mailsInFlight: number, batchSize: number): number {
@@ -42,12 +43,6 @@ export type DeliveryResult =
   | { status: 'send_failed'; error: unknown }
   | { status: 'db_failed'; error: unknown };
 
-/** The two statements a batch runs; the repository in production, a fake in the unit test. */
-export type DeliveryStore = Pick<
-  typeof deliveriesRepository,
-  'beginAndClaimMany' | 'settleAndCommit'
->;
-
 interface Entry {
   item: DeliveryItem;
   id: string;
@@ -61,10 +56,9 @@ export class DeliveryBatcher {
   private scheduled = false;
 
   constructor(
-    private readonly pool: pg.Pool,
+    private readonly store: MailDeliveryStore,
     private readonly maxBatch: number,
     private readonly maxBatches: number,
-    private readonly store: DeliveryStore = deliveriesRepository,
   ) {}
 
   submit(item: DeliveryItem): Promise<DeliveryResult> {
@@ -118,59 +112,54 @@ export class DeliveryBatcher {
   }
 
   private async run(batch: Entry[]): Promise<void> {
-    let client: pg.PoolClient;
+    let claim: MailDeliveryBatch;
     try {
-      client = await this.pool.connect();
+      // Waits while another worker holds one of these event ids; a committed one is not
+      // claimed: that mail was sent already.
+      claim = await this.store.claim(
+        batch.map((e) => ({ eventId: e.id, type: e.item.type, recipient: e.item.recipient })),
+      );
     } catch (error) {
       for (const e of batch) {
         e.resolve({ status: 'db_failed', error });
       }
       return;
     }
+    const toSend: Entry[] = [];
+    for (const e of batch) {
+      if (claim.claimed.has(e.id)) {
+        toSend.push(e);
+      } else {
+        e.resolve({ status: 'duplicate' }); // the other copy's record is durable
+      }
+    }
+    // `async` turns a sender that throws at once into a failed send, so the batch always settles.
+    const results = await Promise.allSettled(toSend.map(async (e) => e.item.send()));
+    const sent: SentMail[] = [];
+    const failed: string[] = [];
     const settled = new Map<Entry, DeliveryResult>();
-    let broken = false;
+    results.forEach((r, i) => {
+      const e = toSend[i] as Entry;
+      if (r.status === 'fulfilled') {
+        sent.push({ eventId: e.id, smtpMessageId: r.value.messageId });
+        settled.set(e, { status: 'sent' });
+      } else {
+        failed.push(e.id);
+        settled.set(e, { status: 'send_failed', error: r.reason });
+      }
+    });
     try {
-      // BEGIN + claim in one round trip. Waits while another worker holds one of these event
-      // ids; a committed one is not returned: that mail was sent already.
-      const claimed = await this.store.beginAndClaimMany(
-        client,
-        batch.map((e) => ({ eventId: e.id, type: e.item.type, recipient: e.item.recipient })),
-      );
-      const toSend: Entry[] = [];
-      for (const e of batch) {
-        if (claimed.has(e.id)) {
-          toSend.push(e);
-        } else {
-          e.resolve({ status: 'duplicate' }); // the other copy's row is committed
-        }
-      }
-      const results = await Promise.allSettled(toSend.map((e) => e.item.send()));
-      const sent: Array<{ eventId: string; smtpMessageId: string }> = [];
-      const failed: string[] = [];
-      results.forEach((r, i) => {
-        const e = toSend[i] as Entry;
-        if (r.status === 'fulfilled') {
-          sent.push({ eventId: e.id, smtpMessageId: r.value.messageId });
-          settled.set(e, { status: 'sent' });
-        } else {
-          failed.push(e.id);
-          settled.set(e, { status: 'send_failed', error: r.reason });
-        }
-      });
-      // R6 window: these mails are out; if the process dies before this commit, they are
+      // R6 window: these mails are out; if the process dies before the settle, they are
       // redelivered and sent again.
-      await this.store.settleAndCommit(client, sent, failed);
-      for (const [e, r] of settled) {
-        e.resolve(r);
-      }
+      await claim.settle(sent, failed);
     } catch (error) {
-      broken = true;
-      await client.query('ROLLBACK').catch(() => {});
-      for (const e of batch) {
-        e.resolve({ status: 'db_failed', error }); // no-op for entries resolved already
+      for (const e of toSend) {
+        e.resolve({ status: 'db_failed', error });
       }
-    } finally {
-      client.release(broken);
+      return;
+    }
+    for (const [e, r] of settled) {
+      e.resolve(r);
     }
   }
 }

@@ -1,31 +1,24 @@
-// Unit tests of the mail group commit (P5) without a database or SMTP server: the pool and the
-// two statements are fakes that record what the batcher asks for, so each test asserts how
+// Unit tests of the mail group commit (P5) without a database or SMTP server: the store port
+// (deliveries.store.ts) is a fake that records what the batcher asks for, so each test asserts how
 // mails were grouped into batches and what each submitter was told. Batches form by size
 // (maxBatch) and by the macrotask boundary — there is no timer — so the waits here are the
 // submitters' own results, never a clock.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type pg from 'pg';
-import {
-  batchesInFlight,
-  DeliveryBatcher,
-  type DeliveryItem,
-  type DeliveryStore,
-} from './delivery-batcher.js';
+import { pgMailDeliveryStore } from './deliveries.repository.js';
+import type { MailDeliveryStore, SentMail } from './deliveries.store.js';
+import { batchesInFlight, DeliveryBatcher, type DeliveryItem } from './delivery-batcher.js';
 
 interface Fake {
-  pool: pg.Pool;
-  store: DeliveryStore;
+  store: MailDeliveryStore;
   /** The event ids of each claim, in the order the batches were claimed. */
   claims: string[][];
-  settles: Array<{ sent: Array<{ eventId: string; smtpMessageId: string }>; failed: string[] }>;
-  queries: string[];
-  released: boolean[];
+  settles: Array<{ sent: SentMail[]; failed: string[] }>;
 }
 
 function fake(
   opts: {
-    connect?: () => Promise<void>;
     /** Which ids of a claim are taken now (default all); may wait to hold a batch open. */
     claim?: (ids: string[]) => Promise<string[]> | string[];
     settle?: () => Promise<void>;
@@ -34,35 +27,19 @@ function fake(
   const f: Fake = {
     claims: [],
     settles: [],
-    queries: [],
-    released: [],
-    pool: undefined as unknown as pg.Pool,
-    store: undefined as unknown as DeliveryStore,
-  };
-  const client = {
-    query: async (sql: string) => {
-      f.queries.push(sql);
-      return { rows: [] };
-    },
-    release: (broken?: boolean) => {
-      f.released.push(broken === true);
-    },
-  };
-  f.pool = {
-    connect: async () => {
-      await opts.connect?.();
-      return client;
-    },
-  } as unknown as pg.Pool;
-  f.store = {
-    beginAndClaimMany: async (_client, claims) => {
-      const ids = claims.map((c) => c.eventId);
-      f.claims.push(ids);
-      return new Set(opts.claim ? await opts.claim(ids) : ids);
-    },
-    settleAndCommit: async (_client, sent, failed) => {
-      f.settles.push({ sent, failed });
-      await opts.settle?.();
+    store: {
+      claim: async (claims) => {
+        const ids = claims.map((c) => c.eventId);
+        f.claims.push(ids);
+        const claimed = new Set(opts.claim ? await opts.claim(ids) : ids);
+        return {
+          claimed,
+          settle: async (sent, failed) => {
+            f.settles.push({ sent, failed });
+            await opts.settle?.();
+          },
+        };
+      },
     },
   };
   return f;
@@ -88,7 +65,7 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 describe('DeliveryBatcher', () => {
   it('mails submitted in one burst share one transaction: one claim, one settle', async () => {
     const f = fake();
-    const b = new DeliveryBatcher(f.pool, 10, 2, f.store);
+    const b = new DeliveryBatcher(f.store, 10, 2);
     const results = await Promise.all([1, 2, 3].map((n) => b.submit(item(n))));
     assert.deepEqual(results, [{ status: 'sent' }, { status: 'sent' }, { status: 'sent' }]);
     assert.deepEqual(f.claims, [[ID(1), ID(2), ID(3)]]);
@@ -98,19 +75,18 @@ describe('DeliveryBatcher', () => {
         failed: [],
       },
     ]);
-    assert.deepEqual(f.released, [false]);
   });
 
   it('a lone mail goes at once as a batch of one (no waiting for company)', async () => {
     const f = fake();
-    const b = new DeliveryBatcher(f.pool, 50, 2, f.store);
+    const b = new DeliveryBatcher(f.store, 50, 2);
     assert.deepEqual(await b.submit(item(1)), { status: 'sent' });
     assert.deepEqual(f.claims, [[ID(1)]]);
   });
 
   it('flushes on size: a burst larger than maxBatch is cut into batches of maxBatch', async () => {
     const f = fake();
-    const b = new DeliveryBatcher(f.pool, 2, 1, f.store);
+    const b = new DeliveryBatcher(f.store, 2, 1);
     const results = await Promise.all([1, 2, 3, 4, 5].map((n) => b.submit(item(n))));
     assert.ok(results.every((r) => r.status === 'sent'));
     assert.deepEqual(f.claims, [[ID(1), ID(2)], [ID(3), ID(4)], [ID(5)]]);
@@ -129,7 +105,7 @@ describe('DeliveryBatcher', () => {
         return ids;
       },
     });
-    const b = new DeliveryBatcher(f.pool, 10, 1, f.store);
+    const b = new DeliveryBatcher(f.store, 10, 1);
     const one = b.submit(item(1));
     await new Promise((r) => setImmediate(r)); // the first batch is claimed and waits
     assert.deepEqual(f.claims, [[ID(1)]]);
@@ -144,7 +120,7 @@ describe('DeliveryBatcher', () => {
 
   it('reports a failed send per mail: the others are sent and the failed claim is released', async () => {
     const f = fake();
-    const b = new DeliveryBatcher(f.pool, 10, 2, f.store);
+    const b = new DeliveryBatcher(f.store, 10, 2);
     const boom = new Error('550 mailbox unavailable');
     const results = await Promise.all([
       b.submit(item(1)),
@@ -173,7 +149,7 @@ describe('DeliveryBatcher', () => {
 
   it('does not send a mail whose event id another worker committed (duplicate)', async () => {
     const f = fake({ claim: (ids) => ids.filter((id) => id !== ID(2)) });
-    const b = new DeliveryBatcher(f.pool, 10, 2, f.store);
+    const b = new DeliveryBatcher(f.store, 10, 2);
     let sentTwo = false;
     const results = await Promise.all([
       b.submit(item(1)),
@@ -191,21 +167,21 @@ describe('DeliveryBatcher', () => {
 
   it('a copy of an event id already in a batch waits for it and goes in the next batch', async () => {
     const f = fake({ claim: (ids) => (f.claims.length === 1 ? ids : []) });
-    const b = new DeliveryBatcher(f.pool, 10, 2, f.store);
+    const b = new DeliveryBatcher(f.store, 10, 2);
     const copy = { ...item(1), eventId: ID(1).toUpperCase() }; // ids compare case-insensitively
     const results = await Promise.all([b.submit(item(1)), b.submit(copy), b.submit(item(2))]);
     assert.deepEqual(results, [{ status: 'sent' }, { status: 'duplicate' }, { status: 'sent' }]);
     assert.deepEqual(f.claims, [[ID(1), ID(2)], [ID(1)]]);
   });
 
-  it('no connection: every mail of the batch is told db_failed and nothing is sent', async () => {
+  it('a claim that fails (no connection, a lost one): every mail is told db_failed, none sent', async () => {
     const down = new Error('connect ECONNREFUSED');
     const f = fake({
-      connect: async () => {
+      claim: () => {
         throw down;
       },
     });
-    const b = new DeliveryBatcher(f.pool, 10, 2, f.store);
+    const b = new DeliveryBatcher(f.store, 10, 2);
     let sends = 0;
     const send = async () => {
       sends += 1;
@@ -217,24 +193,7 @@ describe('DeliveryBatcher', () => {
       { status: 'db_failed', error: down },
     ]);
     assert.equal(sends, 0);
-    assert.deepEqual(f.claims, []);
-  });
-
-  it('a failed claim rolls back, discards the connection and tells every mail db_failed', async () => {
-    const lost = new Error('terminating connection');
-    const f = fake({
-      claim: () => {
-        throw lost;
-      },
-    });
-    const b = new DeliveryBatcher(f.pool, 10, 2, f.store);
-    const results = await Promise.all([b.submit(item(1)), b.submit(item(2))]);
-    assert.deepEqual(results, [
-      { status: 'db_failed', error: lost },
-      { status: 'db_failed', error: lost },
-    ]);
-    assert.deepEqual(f.queries, ['ROLLBACK']);
-    assert.deepEqual(f.released, [true]);
+    assert.deepEqual(f.settles, []);
   });
 
   it('a failed commit after the sends tells every mail db_failed (they will be redelivered)', async () => {
@@ -244,14 +203,63 @@ describe('DeliveryBatcher', () => {
         throw lost;
       },
     });
-    const b = new DeliveryBatcher(f.pool, 10, 2, f.store);
+    const b = new DeliveryBatcher(f.store, 10, 2);
     const results = await Promise.all([b.submit(item(1)), b.submit(item(2))]);
     assert.deepEqual(results, [
       { status: 'db_failed', error: lost },
       { status: 'db_failed', error: lost },
     ]);
-    assert.deepEqual(f.queries, ['ROLLBACK']);
-    assert.deepEqual(f.released, [true]);
+  });
+});
+
+// The PostgreSQL store's connection handling, over a pool whose client fails where each test
+// says: a failed statement rolls back and discards the connection, a settled batch returns it.
+describe('pgMailDeliveryStore', () => {
+  function pool(failOn: 'claim' | 'settle' | null) {
+    const queries: string[] = [];
+    const released: boolean[] = [];
+    const client = {
+      escapeLiteral: (v: string) => `'${v}'`,
+      query: async (sql: string) => {
+        const kind = sql.startsWith('BEGIN') ? 'claim' : sql.startsWith('WITH') ? 'settle' : sql;
+        queries.push(kind);
+        if (kind === failOn) {
+          throw new Error(`${kind} failed`);
+        }
+        return kind === 'claim'
+          ? [{ rows: [] }, { rows: [{ event_id: ID(1).toUpperCase() }] }]
+          : {};
+      },
+      release: (broken?: boolean) => {
+        released.push(broken === true);
+      },
+    };
+    return { pool: { connect: async () => client } as unknown as pg.Pool, queries, released };
+  }
+  const claim = { eventId: ID(1), type: 'mail.welcome', recipient: 'a@example.test' };
+
+  it('claims, then settles and returns the connection', async () => {
+    const p = pool(null);
+    const batch = await pgMailDeliveryStore(p.pool).claim([claim]);
+    assert.deepEqual([...batch.claimed], [ID(1)]);
+    await batch.settle([{ eventId: ID(1), smtpMessageId: '<m1@smtp>' }], []);
+    assert.deepEqual(p.queries, ['claim', 'settle']);
+    assert.deepEqual(p.released, [false]);
+  });
+
+  it('a failed claim rolls back and discards the connection', async () => {
+    const p = pool('claim');
+    await assert.rejects(pgMailDeliveryStore(p.pool).claim([claim]), /claim failed/);
+    assert.deepEqual(p.queries, ['claim', 'ROLLBACK']);
+    assert.deepEqual(p.released, [true]);
+  });
+
+  it('a failed settle rolls back and discards the connection', async () => {
+    const p = pool('settle');
+    const batch = await pgMailDeliveryStore(p.pool).claim([claim]);
+    await assert.rejects(batch.settle([], [ID(1)]), /settle failed/);
+    assert.deepEqual(p.queries, ['claim', 'settle', 'ROLLBACK']);
+    assert.deepEqual(p.released, [true]);
   });
 });
 

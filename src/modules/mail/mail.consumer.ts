@@ -4,8 +4,10 @@
 // commit the claim, then ack (claims of mails in flight together share a transaction:
 // delivery-batcher.ts). Temporary failures are retried; permanent ones (SMTP 5xx, bad
 // payload, unknown type) and exhausted retries go to <queue>.dead with the reason in headers.
-import type pg from 'pg';
+// Side effects come through ports (ADR 0029): the broker, mail_deliveries (MailDeliveryStore),
+// the SMTP sender and the clock, so the unit tests drive it without the network.
 import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../../lib/clock.js';
 import type { Broker } from '../events/broker.js';
 import {
   errorText,
@@ -14,6 +16,7 @@ import {
   type EventOutcome,
   type HandlerResult,
 } from '../events/consumer.js';
+import type { MailDeliveryStore } from './deliveries.store.js';
 import { batchesInFlight, DeliveryBatcher } from './delivery-batcher.js';
 import { composeMail } from './registry.js';
 import { classifySendError, type MailSender } from './smtp.js';
@@ -32,7 +35,8 @@ export type MailOutcome =
 
 export interface MailConsumerOptions {
   broker: Broker;
-  pool: pg.Pool;
+  /** The idempotency record (pgMailDeliveryStore in production). */
+  deliveries: MailDeliveryStore;
   sender: MailSender;
   topology: MailTopology;
   from: string;
@@ -46,18 +50,23 @@ export interface MailConsumerOptions {
   log: Logger;
   /** Observes every outcome (tests, metrics). */
   onOutcome?: (o: MailOutcome) => void;
+  /** The rate limiter's time and waits, dead letters' `x-dead-at` (default: the system clock). */
+  clock?: Clock;
 }
 
 /** Spaces sends evenly so one worker never exceeds `perSecond` (R11). */
 class RateLimiter {
   private next = 0;
-  constructor(private readonly perSecond: number) {}
+  constructor(
+    private readonly perSecond: number,
+    private readonly clock: Clock,
+  ) {}
   async take(): Promise<void> {
-    const now = performance.now();
+    const now = this.clock.now();
     const slot = Math.max(now, this.next);
     this.next = slot + 1000 / this.perSecond;
     if (slot > now) {
-      await new Promise((r) => setTimeout(r, slot - now));
+      await new Promise<void>((r) => this.clock.setTimer(r, slot - now));
     }
   }
 }
@@ -92,9 +101,10 @@ export class MailConsumer {
   private readonly batcher: DeliveryBatcher;
 
   constructor(private readonly o: MailConsumerOptions) {
-    this.limiter = new RateLimiter(o.ratePerSecond);
+    const clock = o.clock ?? systemClock;
+    this.limiter = new RateLimiter(o.ratePerSecond, clock);
     this.batcher = new DeliveryBatcher(
-      o.pool,
+      o.deliveries,
       o.batchSize,
       batchesInFlight(Math.min(o.concurrency, o.prefetch), o.batchSize),
     );
@@ -104,6 +114,7 @@ export class MailConsumer {
       prefetch: o.prefetch,
       concurrency: o.concurrency,
       log: o.log,
+      clock,
       handler: (m) => this.handle(m),
       onOutcome: (e) => {
         const mail = toMailOutcome(e);

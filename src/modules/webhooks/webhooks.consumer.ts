@@ -9,10 +9,14 @@
 // `perSubscription` attempts to one subscription run at once in a worker: a job beyond that is
 // deferred (re-queued without counting an attempt), so a slow endpoint holds a few slots,
 // never the queue.
-import type pg from 'pg';
+//
+// Side effects come through ports (ADR 0029): the broker, the delivery tables
+// (WebhookDeliveryStore) and the clock; the POST itself goes through the SSRF-guarded agent
+// to whatever the subscription names (a loopback receiver in the tests).
 import type { Logger } from 'pino';
 import { Webhook } from 'standardwebhooks';
 import { request, type Dispatcher } from 'undici';
+import { systemClock, type Clock } from '../../lib/clock.js';
 import type { Broker } from '../events/broker.js';
 import { guardedAgent } from './ssrf-agent.js';
 import { webhookIdHeader } from './webhook-id.js';
@@ -26,7 +30,7 @@ import {
 import type { ConsumerTopology } from '../events/topology.js';
 import { isDomainEventType } from './event-types.js';
 import type { SsrfGuard } from './ssrf.js';
-import { workerRepository, type AttemptRecord, type DeliveryJob } from './webhooks.repository.js';
+import type { AttemptRecord, DeliveryJob, WebhookDeliveryStore } from './webhooks.store.js';
 
 export const DELIVER_TYPE = 'webhooks.deliver';
 const RESPONSE_KEEP = 1024;
@@ -111,7 +115,8 @@ export type WebhookDeadReason = 'gone' | 'invalid_job';
 
 export interface WebhookConsumersOptions {
   broker: Broker;
-  pool: pg.Pool;
+  /** The delivery tables (pgWebhookDeliveryStore in production). */
+  store: WebhookDeliveryStore;
   fanout: ConsumerTopology;
   delivery: ConsumerTopology;
   guard: SsrfGuard;
@@ -120,6 +125,11 @@ export interface WebhookConsumersOptions {
   concurrency: number;
   log: Logger;
   onOutcome?: (o: EventOutcome<WebhookDeadReason> & { consumer: string }) => void;
+  /**
+   * Signatures' timestamps, attempt durations, Retry-After dates, the disable-after clock and
+   * dead letters' `x-dead-at` (default: the system clock).
+   */
+  clock?: Clock;
 }
 
 export class WebhookConsumers {
@@ -128,14 +138,16 @@ export class WebhookConsumers {
   private readonly agent: ReturnType<typeof guardedAgent>;
   private readonly inFlight = new Map<number, number>();
   private readonly attempting = new Set<number>();
+  private readonly clock: Clock;
 
   constructor(private readonly o: WebhookConsumersOptions) {
+    this.clock = o.clock ?? systemClock;
     this.agent = guardedAgent(o.guard, {
       // Per origin: subscriptions on one host share it; the per-subscription cap bounds each.
       connections: Math.max(o.settings.perSubscription * 2, o.concurrency),
       timeoutMs: o.settings.timeoutMs,
     });
-    const common = { broker: o.broker, log: o.log, jitter: 0.2 };
+    const common = { broker: o.broker, log: o.log, jitter: 0.2, clock: this.clock };
     this.fanoutCore = new EventConsumer<WebhookDeadReason>({
       ...common,
       topology: o.fanout,
@@ -178,10 +190,10 @@ export class WebhookConsumers {
     const timestamp =
       typeof data?.occurred_at === 'string'
         ? data.occurred_at
-        : new Date((m.raw.timestamp ?? Math.floor(Date.now() / 1000)) * 1000).toISOString();
+        : new Date((m.raw.timestamp ?? Math.floor(this.clock.now() / 1000)) * 1000).toISOString();
     let jobs;
     try {
-      jobs = await workerRepository.fanOut(this.o.pool, {
+      jobs = await this.o.store.fanOut({
         eventId: m.eventId,
         type: m.type,
         body: { type: m.type, timestamp, data: m.body },
@@ -202,13 +214,13 @@ export class WebhookConsumers {
     }
     if (ids.length > 1) {
       // A job of the API for several deliveries (recover): one job each, retried apart.
-      const jobs = await workerRepository.webhookIds(this.o.pool, ids);
+      const jobs = await this.o.store.webhookIds(ids);
       await publishJobs(this.o.broker, this.o.delivery.queue, jobs);
       return { status: 'done', detail: `split into ${jobs.length} jobs` };
     }
     let job: DeliveryJob | undefined;
     try {
-      job = await workerRepository.load(this.o.pool, ids[0]!);
+      job = await this.o.store.load(ids[0]!);
     } catch (err) {
       return { status: 'retry', error: `database: ${errorText(err)}` };
     }
@@ -219,7 +231,7 @@ export class WebhookConsumers {
       return { status: 'duplicate' };
     }
     if (!job.isActive) {
-      await workerRepository.markDead(this.o.pool, job.id);
+      await this.o.store.markDead(job.id);
       return { status: 'skipped', detail: 'subscription disabled' };
     }
     if (this.attempting.has(job.id)) {
@@ -256,8 +268,9 @@ export class WebhookConsumers {
   ): Promise<HandlerResult<WebhookDeadReason>> {
     const payload = JSON.stringify(job.body);
     const msgId = webhookIdHeader(job.webhookId);
-    const started = performance.now();
-    const at = new Date();
+    const at = new Date(this.clock.now());
+    // Wall-clock milliseconds (the clock port): a clock step during an attempt is clamped.
+    const elapsed = () => Math.max(0, this.clock.now() - at.getTime());
     let record: AttemptRecord;
     let retryAfter: number | undefined;
     let statusCode: number | null = null;
@@ -280,11 +293,11 @@ export class WebhookConsumers {
       const text = await readPrefix(res.body);
       retryAfter =
         statusCode === 429 || statusCode === 503
-          ? retryAfterMs(res.headers['retry-after'])
+          ? retryAfterMs(res.headers['retry-after'], this.clock.now())
           : undefined;
       record = {
         statusCode,
-        durationMs: performance.now() - started,
+        durationMs: elapsed(),
         error: statusCode >= 200 && statusCode < 300 ? null : `HTTP ${statusCode}`,
         responseBody: text,
       };
@@ -293,7 +306,7 @@ export class WebhookConsumers {
         err instanceof Error && (err.name === 'TimeoutError' || /timeout/i.test(err.message));
       record = {
         statusCode,
-        durationMs: performance.now() - started,
+        durationMs: elapsed(),
         error: timedOut ? `timeout after ${this.o.settings.timeoutMs} ms` : errorText(err),
         responseBody: null,
       };
@@ -303,13 +316,14 @@ export class WebhookConsumers {
     const final = ok || gone || attempt >= this.o.delivery.maxAttempts;
     let disabled: string | null;
     try {
-      disabled = await workerRepository.recordAttempt(this.o.pool, {
+      disabled = await this.o.store.recordAttempt({
         deliveryId: job.id,
         subscriptionId: job.subscriptionId,
         attempt: record,
         status: ok ? 'delivered' : final ? 'dead' : 'pending',
         disable: gone ? 'the endpoint answered 410 Gone' : undefined,
         disableAfterSeconds: this.o.settings.disableAfterSeconds,
+        now: new Date(this.clock.now()),
       });
     } catch (err) {
       // Sent (perhaps) but not recorded: retry; the receiver deduplicates by webhook-id.

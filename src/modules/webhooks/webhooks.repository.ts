@@ -1,5 +1,6 @@
 // SQL of webhooks: subscriptions and the delivery log for the API (Drizzle), fan-out and the
-// delivery protocol for the worker (plain pg, one round trip where it counts).
+// delivery protocol for the worker (plain pg, one round trip where it counts): the consumers'
+// port, pgWebhookDeliveryStore (webhooks.store.ts, ADR 0029).
 import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type pg from 'pg';
 import type { Executor } from '../../db/client.js';
@@ -11,6 +12,15 @@ import {
   type DeliveryStatus,
   type SubscriptionRow,
 } from './webhooks.table.js';
+import type {
+  AttemptRecord,
+  AttemptResult,
+  DeliveryJob,
+  FannedOut,
+  WebhookDeliveryStore,
+} from './webhooks.store.js';
+
+export type { AttemptRecord, DeliveryJob, FannedOut };
 
 export type SubscriptionInsert = typeof webhookSubscriptions.$inferInsert;
 export type SubscriptionPatch = Partial<
@@ -164,47 +174,14 @@ export const deliveriesRepository = {
   },
 };
 
-// --- worker side (plain pg)
+// --- worker side (plain pg): the consumers' port
 
-export interface FannedOut {
-  id: number;
-  webhookId: string;
-}
-
-export interface DeliveryJob {
-  id: number;
-  webhookId: string;
-  eventType: string;
-  body: unknown;
-  status: DeliveryStatus;
-  subscriptionId: number;
-  url: string;
-  isActive: boolean;
-  secret: string;
-  previousSecret: string | null;
-  previousSecretExpiresAt: Date | null;
-}
-
-export interface AttemptRecord {
-  statusCode: number | null;
-  durationMs: number;
-  error: string | null;
-  responseBody: string | null;
-}
-
-export const workerRepository = {
-  /**
-   * One delivery per active subscription selecting the type (exact, `prefix.*`, `*`), once
-   * per (subscription, event); returns every delivery of the event still pending, new or
-   * not (a crash after the commit and before the publishes loses none; duplicates are
-   * harmless, receivers deduplicate by webhook-id).
-   */
-  async fanOut(
-    pool: pg.Pool,
-    e: { eventId: string; type: string; body: unknown },
-  ): Promise<FannedOut[]> {
-    const { rows } = await pool.query<{ id: string; webhook_id: string }>(
-      `WITH ins AS (
+/** The webhook consumers' store on a pool (one statement, or one transaction, per call). */
+export function pgWebhookDeliveryStore(pool: pg.Pool): WebhookDeliveryStore {
+  return {
+    async fanOut(e) {
+      const { rows } = await pool.query<{ id: string; webhook_id: string }>(
+        `WITH ins AS (
          INSERT INTO webhook_deliveries (subscription_id, event_id, event_type, body)
          SELECT s.id, $1::uuid, $2::varchar, $3::jsonb
            FROM webhook_subscriptions s
@@ -217,80 +194,65 @@ export const workerRepository = {
        SELECT id, webhook_id FROM ins
        UNION
        SELECT id, webhook_id FROM webhook_deliveries WHERE event_id = $1::uuid AND status = 'pending'`,
-      [e.eventId, e.type, JSON.stringify(e.body)],
-    );
-    return rows.map((r) => ({ id: Number(r.id), webhookId: r.webhook_id }));
-  },
+        [e.eventId, e.type, JSON.stringify(e.body)],
+      );
+      return rows.map((r) => ({ id: Number(r.id), webhookId: r.webhook_id }));
+    },
 
-  async webhookIds(pool: pg.Pool, ids: number[]): Promise<FannedOut[]> {
-    const { rows } = await pool.query<{ id: string; webhook_id: string }>(
-      'SELECT id, webhook_id FROM webhook_deliveries WHERE id = ANY($1::bigint[])',
-      [ids],
-    );
-    return rows.map((r) => ({ id: Number(r.id), webhookId: r.webhook_id }));
-  },
+    async webhookIds(ids) {
+      const { rows } = await pool.query<{ id: string; webhook_id: string }>(
+        'SELECT id, webhook_id FROM webhook_deliveries WHERE id = ANY($1::bigint[])',
+        [ids],
+      );
+      return rows.map((r) => ({ id: Number(r.id), webhookId: r.webhook_id }));
+    },
 
-  async load(pool: pg.Pool, deliveryId: number): Promise<DeliveryJob | undefined> {
-    const { rows } = await pool.query<{
-      id: string;
-      webhook_id: string;
-      event_type: string;
-      body: unknown;
-      status: DeliveryStatus;
-      subscription_id: number;
-      url: string;
-      is_active: boolean;
-      secret: string;
-      previous_secret: string | null;
-      previous_secret_expires_at: Date | null;
-    }>(
-      `SELECT d.id, d.webhook_id, d.event_type, d.body, d.status, d.subscription_id,
+    async load(deliveryId) {
+      const { rows } = await pool.query<{
+        id: string;
+        webhook_id: string;
+        event_type: string;
+        body: unknown;
+        status: DeliveryStatus;
+        subscription_id: number;
+        url: string;
+        is_active: boolean;
+        secret: string;
+        previous_secret: string | null;
+        previous_secret_expires_at: Date | null;
+      }>(
+        `SELECT d.id, d.webhook_id, d.event_type, d.body, d.status, d.subscription_id,
               s.url, s.is_active, s.secret, s.previous_secret, s.previous_secret_expires_at
          FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
         WHERE d.id = $1`,
-      [deliveryId],
-    );
-    const r = rows[0];
-    return r === undefined
-      ? undefined
-      : {
-          id: Number(r.id),
-          webhookId: r.webhook_id,
-          eventType: r.event_type,
-          body: r.body,
-          status: r.status,
-          subscriptionId: r.subscription_id,
-          url: r.url,
-          isActive: r.is_active,
-          secret: r.secret,
-          previousSecret: r.previous_secret,
-          previousSecretExpiresAt: r.previous_secret_expires_at,
-        };
-  },
-
-  /**
-   * Records one attempt and its consequences in one transaction: the delivery's status, the
-   * subscription's health clock, and (when `disable` is set, or the subscription has failed
-   * without a success for `disableAfterSeconds`) disabling it with a mail to its creator.
-   * Returns the reason when this attempt disabled the subscription.
-   */
-  async recordAttempt(
-    pool: pg.Pool,
-    a: {
-      deliveryId: number;
-      subscriptionId: number;
-      attempt: AttemptRecord;
-      status: DeliveryStatus;
-      disable?: string;
-      disableAfterSeconds: number;
+        [deliveryId],
+      );
+      const r = rows[0];
+      return r === undefined
+        ? undefined
+        : {
+            id: Number(r.id),
+            webhookId: r.webhook_id,
+            eventType: r.event_type,
+            body: r.body,
+            status: r.status,
+            subscriptionId: r.subscription_id,
+            url: r.url,
+            isActive: r.is_active,
+            secret: r.secret,
+            previousSecret: r.previous_secret,
+            previousSecretExpiresAt: r.previous_secret_expires_at,
+          };
     },
-  ): Promise<string | null> {
-    if (a.status === 'delivered') {
-      // The common case in one autocommitted statement. The subscription row is only
-      // touched when its health changes (or once a minute), so concurrent successes to one
-      // subscription do not queue on its row lock.
-      await pool.query(
-        `WITH attempt AS (
+
+    /** One autocommitted statement for a success; one transaction otherwise. */
+    async recordAttempt(a: AttemptResult) {
+      if (a.status === 'delivered') {
+        // The common case in one autocommitted statement. The subscription row is only
+        // touched when its health changes (or once a minute), so concurrent successes to one
+        // subscription do not queue on its row lock.
+        await pool.query(
+          `WITH attempt AS (
            INSERT INTO webhook_delivery_attempts (delivery_id, status_code, duration_ms, error, response_body)
            VALUES ($1, $2, $3, NULL, $4)),
          delivery AS (
@@ -302,85 +264,88 @@ export const workerRepository = {
           WHERE id = $5
             AND (failing_since IS NOT NULL OR last_success_at IS NULL
                  OR last_success_at < now() - interval '1 minute')`,
-        [
-          a.deliveryId,
-          a.attempt.statusCode,
-          Math.round(a.attempt.durationMs),
-          a.attempt.responseBody,
-          a.subscriptionId,
-        ],
-      );
-      return null;
-    }
-    const client = await pool.connect();
-    let broken = false;
-    try {
-      await client.query('BEGIN');
-      await client.query(
-        `INSERT INTO webhook_delivery_attempts (delivery_id, status_code, duration_ms, error, response_body)
+          [
+            a.deliveryId,
+            a.attempt.statusCode,
+            Math.round(a.attempt.durationMs),
+            a.attempt.responseBody,
+            a.subscriptionId,
+          ],
+        );
+        return null;
+      }
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        await client.query(
+          `INSERT INTO webhook_delivery_attempts (delivery_id, status_code, duration_ms, error, response_body)
          VALUES ($1, $2, $3, $4, $5)`,
-        [
-          a.deliveryId,
-          a.attempt.statusCode,
-          Math.round(a.attempt.durationMs),
-          a.attempt.error,
-          a.attempt.responseBody,
-        ],
-      );
-      await client.query(
-        `UPDATE webhook_deliveries
+          [
+            a.deliveryId,
+            a.attempt.statusCode,
+            Math.round(a.attempt.durationMs),
+            a.attempt.error,
+            a.attempt.responseBody,
+          ],
+        );
+        await client.query(
+          `UPDATE webhook_deliveries
             SET status = $2::varchar, attempt_count = attempt_count + 1, updated_at = now()
           WHERE id = $1 AND status <> 'delivered'`,
-        [a.deliveryId, a.status],
-      );
-      let disabled: string | null = null;
-      {
-        const { rows } = await client.query<{ failing_since: Date; is_active: boolean }>(
-          `UPDATE webhook_subscriptions SET failing_since = coalesce(failing_since, now())
-            WHERE id = $1 RETURNING failing_since, is_active`,
-          [a.subscriptionId],
+          [a.deliveryId, a.status],
         );
-        const row = rows[0];
-        const tooLong =
-          row !== undefined &&
-          Date.now() - row.failing_since.getTime() >= a.disableAfterSeconds * 1000;
-        const reason =
-          a.disable ??
-          (tooLong ? `no successful delivery since ${row.failing_since.toISOString()}` : undefined);
-        if (reason !== undefined && row?.is_active === true) {
-          await client.query(
-            `UPDATE webhook_subscriptions SET is_active = false, disabled_reason = $2, updated_at = now()
-              WHERE id = $1`,
-            [a.subscriptionId, reason],
+        let disabled: string | null = null;
+        {
+          const { rows } = await client.query<{ failing_since: Date; is_active: boolean }>(
+            `UPDATE webhook_subscriptions SET failing_since = coalesce(failing_since, now())
+            WHERE id = $1 RETURNING failing_since, is_active`,
+            [a.subscriptionId],
           );
-          await client.query(
-            `INSERT INTO outbox_events (type, payload)
+          const row = rows[0];
+          const tooLong =
+            row !== undefined &&
+            a.now.getTime() - row.failing_since.getTime() >= a.disableAfterSeconds * 1000;
+          const reason =
+            a.disable ??
+            (tooLong
+              ? `no successful delivery since ${row.failing_since.toISOString()}`
+              : undefined);
+          if (reason !== undefined && row?.is_active === true) {
+            await client.query(
+              `UPDATE webhook_subscriptions SET is_active = false, disabled_reason = $2, updated_at = now()
+              WHERE id = $1`,
+              [a.subscriptionId, reason],
+            );
+            await client.query(
+              `INSERT INTO outbox_events (type, payload)
              SELECT 'mail.webhook_disabled',
                     jsonb_build_object('v', 1, 'user_id', u.id, 'username', u.username,
                       'email', u.email, 'subscription_id', s.id, 'url', s.url, 'reason', $2::text)
                FROM webhook_subscriptions s JOIN users u ON u.id = s.created_by
               WHERE s.id = $1`,
-            [a.subscriptionId, reason],
-          );
-          disabled = reason;
+              [a.subscriptionId, reason],
+            );
+            disabled = reason;
+          }
         }
+        await client.query('COMMIT');
+        return disabled;
+      } catch (err) {
+        broken = true;
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        client.release(broken);
       }
-      await client.query('COMMIT');
-      return disabled;
-    } catch (err) {
-      broken = true;
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release(broken);
-    }
-  },
+    },
 
-  /** A delivery that will not be attempted (subscription disabled): dead, visible in the log. */
-  async markDead(pool: pg.Pool, deliveryId: number): Promise<void> {
-    await pool.query(
-      `UPDATE webhook_deliveries SET status = 'dead', updated_at = now() WHERE id = $1 AND status = 'pending'`,
-      [deliveryId],
-    );
-  },
-};
+    /** Dead, visible in the delivery log. */
+    async markDead(deliveryId) {
+      await pool.query(
+        `UPDATE webhook_deliveries SET status = 'dead', updated_at = now() WHERE id = $1 AND status = 'pending'`,
+        [deliveryId],
+      );
+    },
+  };
+}
