@@ -15,7 +15,8 @@ import {
 import { StatusBadge } from '@/components/StatusBadge';
 import type { Application, ApplicationStatus } from '@/lib/api/types';
 import { useIdParam } from '@/lib/useIdParam';
-import { useDecide, useInbox, useProject } from '../api/mentor';
+import { useProject } from '@/lib/api/projects';
+import { useDecide, useInbox } from '../api/mentor';
 
 const STATUSES: ApplicationStatus[] = ['pending', 'accepted', 'rejected', 'withdrawn'];
 
