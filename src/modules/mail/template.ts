@@ -126,3 +126,70 @@ export const accountLinkPayload = () =>
     link: Type.String({ minLength: 1, maxLength: 2000, pattern: '^https?://' }),
     expires_at: Type.String({ format: 'date-time' }),
   });
+
+type AccountLinkPayload = Static<ReturnType<typeof accountLinkPayload>>;
+
+/** The words of one language of a mail whose point is a single-use link. */
+export interface LinkMailText {
+  subject: string;
+  hi: (name: string) => string;
+  /** What the link is for: the lines above it in the text part, the paragraph above the
+   *  button in HTML (given the address already escaped). */
+  intro: (email: string) => string[];
+  introHtml: (escapedEmail: string) => string;
+  button: string;
+  paste: string;
+  once: (expires: string) => string;
+  ignore: string;
+  team: string;
+}
+
+/**
+ * Verification and password reset are the same mail with other words: a greeting, what the
+ * link is for, the link (a button and pasteable text), its single use and expiry, and what to
+ * do when the reader did not ask for it. One layout keeps the two from drifting apart.
+ */
+export function singleUseLinkMail<K extends 'mail.verify_email' | 'mail.password_reset'>(
+  type: K,
+  words: Record<Locale, LinkMailText>,
+): MailTemplate<PayloadOf<K>> {
+  const render = (p: AccountLinkPayload): RenderedMail => {
+    const locale = localeOf(p);
+    const t = words[locale];
+    const expires = formatExpiry(p.expires_at, locale);
+    return {
+      subject: t.subject,
+      text: [
+        t.hi(p.username),
+        '',
+        ...t.intro(p.email),
+        '',
+        p.link,
+        '',
+        t.once(expires),
+        t.ignore,
+        '',
+        t.team,
+        '',
+      ].join('\n'),
+      html: htmlLayout(
+        t.subject,
+        [
+          `<p>${t.hi(`<strong>${escapeHtml(p.username)}</strong>`)}</p>`,
+          `<p>${t.introHtml(escapeHtml(p.email))}</p>`,
+          `<p><a href="${escapeHtml(p.link)}">${t.button}</a></p>`,
+          `<p>${t.paste}<br>${escapeHtml(p.link)}</p>`,
+          `<p>${t.once(escapeHtml(expires))}<br>`,
+          `${t.ignore}</p>`,
+          `<p>${t.team}</p>`,
+        ].join('\n'),
+        locale,
+      ),
+    };
+  };
+  return defineMail<K, ReturnType<typeof accountLinkPayload>>(type, {
+    schema: accountLinkPayload() as never,
+    to: (p) => p.email,
+    render,
+  });
+}

@@ -86,3 +86,24 @@ export function Done({ children }: { children: ReactNode }) {
     </Alert>
   );
 }
+
+/** The "load more" button under a paged list: shown while the API has a next page. */
+export function LoadMore({
+  list,
+}: {
+  list: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => unknown };
+}) {
+  const { t } = useTranslation();
+  if (!list.hasNextPage) {
+    return null;
+  }
+  return (
+    <Button
+      variant="light"
+      loading={list.isFetchingNextPage}
+      onClick={() => void list.fetchNextPage()}
+    >
+      {t('state.loadMore')}
+    </Button>
+  );
+}

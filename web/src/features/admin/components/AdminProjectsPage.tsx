@@ -16,7 +16,7 @@ import { useState } from 'react';
 import { useTranslation } from '@/lib/i18n';
 import { Link } from 'react-router';
 import { Page } from '@/components/Page';
-import { Done, Empty, ErrorState, FormError, Loading } from '@/components/PageState';
+import { Done, Empty, ErrorState, FormError, Loading, LoadMore } from '@/components/PageState';
 import { StatusBadge } from '@/components/StatusBadge';
 import type { Project } from '@/lib/api/types';
 import { translateRule } from '@/lib/i18n/rules';
@@ -189,15 +189,7 @@ export function AdminProjectsPage() {
           </Table>
         </Table.ScrollContainer>
       )}
-      {projects.hasNextPage && (
-        <Button
-          variant="light"
-          onClick={() => void projects.fetchNextPage()}
-          loading={projects.isFetchingNextPage}
-        >
-          {t('state.loadMore')}
-        </Button>
-      )}
+      <LoadMore list={projects} />
     </Page>
   );
 }

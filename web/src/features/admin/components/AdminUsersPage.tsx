@@ -3,7 +3,7 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { useState } from 'react';
 import { useTranslation } from '@/lib/i18n';
 import { Page } from '@/components/Page';
-import { Empty, ErrorState, FormError, Loading } from '@/components/PageState';
+import { Empty, ErrorState, FormError, Loading, LoadMore } from '@/components/PageState';
 import { useUserAction, useUsers, type UserFilter } from '../api/admin';
 
 export function AdminUsersPage() {
@@ -108,15 +108,7 @@ export function AdminUsersPage() {
           </Table>
         </Table.ScrollContainer>
       )}
-      {users.hasNextPage && (
-        <Button
-          variant="light"
-          onClick={() => void users.fetchNextPage()}
-          loading={users.isFetchingNextPage}
-        >
-          {t('state.loadMore')}
-        </Button>
-      )}
+      <LoadMore list={users} />
     </Page>
   );
 }

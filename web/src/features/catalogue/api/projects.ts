@@ -1,4 +1,4 @@
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '@/lib/api/client';
 import type { PlaceRole, Project, ProjectStatus } from '@/lib/api/types';
 
@@ -22,25 +22,6 @@ export function useCatalogue(filters: CatalogueFilters) {
         }),
       ),
     getNextPageParam: (last) => last.next_cursor ?? undefined,
-  });
-}
-
-export function useProject(id: number) {
-  return useQuery({
-    queryKey: ['project', id],
-    queryFn: () => unwrap(api.GET('/api/v1/projects/{id}', { params: { path: { id } } })),
-  });
-}
-
-export function useMembers(id: number) {
-  return useQuery({
-    queryKey: ['project', id, 'members'],
-    queryFn: () =>
-      unwrap(
-        api.GET('/api/v1/projects/{id}/members', {
-          params: { path: { id }, query: { limit: 100 } },
-        }),
-      ),
   });
 }
 

@@ -5,7 +5,8 @@ import { Link } from 'react-router';
 import { Page } from '@/components/Page';
 import { Done, ErrorState, FormError, Loading, NotFound } from '@/components/PageState';
 import type { PlaceRole } from '@/lib/api/types';
-import { placesLeft, useApply, useProject } from '../api/projects';
+import { useProject } from '@/lib/api/projects';
+import { placesLeft, useApply } from '../api/projects';
 import { useIdParam } from '@/lib/useIdParam';
 
 export function ApplyPage() {

@@ -1,6 +1,5 @@
 import {
   Badge,
-  Button,
   Card,
   Group,
   NativeSelect,
@@ -15,7 +14,7 @@ import { useState } from 'react';
 import { useTranslation } from '@/lib/i18n';
 import { Link, useSearchParams } from 'react-router';
 import { Page } from '@/components/Page';
-import { Empty, ErrorState, Loading } from '@/components/PageState';
+import { Empty, ErrorState, Loading, LoadMore } from '@/components/PageState';
 import { StatusBadge } from '@/components/StatusBadge';
 import { PROJECT_STATUSES, type Project, type ProjectStatus } from '@/lib/api/types';
 import { placesLeft, useCatalogue, type CatalogueFilters } from '../api/projects';
@@ -127,13 +126,7 @@ export function CataloguePage() {
           </SimpleGrid>
           {catalogue.hasNextPage && (
             <Group justify="center">
-              <Button
-                variant="light"
-                loading={catalogue.isFetchingNextPage}
-                onClick={() => void catalogue.fetchNextPage()}
-              >
-                {t('state.loadMore')}
-              </Button>
+              <LoadMore list={catalogue} />
             </Group>
           )}
         </>

@@ -5,7 +5,8 @@ import { Page } from '@/components/Page';
 import { ErrorState, Loading, NotFound } from '@/components/PageState';
 import { StatusBadge } from '@/components/StatusBadge';
 import { useMe, useSessionStatus } from '@/lib/session/hooks';
-import { placesLeft, useMembers, useProject } from '../api/projects';
+import { useMembers, useProject } from '@/lib/api/projects';
+import { placesLeft } from '../api/projects';
 import { useIdParam } from '@/lib/useIdParam';
 
 export function ProjectPage() {

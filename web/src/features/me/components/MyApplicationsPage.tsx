@@ -2,7 +2,7 @@ import { Anchor, Button, Card, Group, Stack, Text } from '@mantine/core';
 import { formatDate, useTranslation } from '@/lib/i18n';
 import { Link } from 'react-router';
 import { Page } from '@/components/Page';
-import { Empty, ErrorState, FormError, Loading } from '@/components/PageState';
+import { Empty, ErrorState, FormError, Loading, LoadMore } from '@/components/PageState';
 import { StatusBadge } from '@/components/StatusBadge';
 import { useMyApplications, useWithdraw } from '../api/me';
 
@@ -53,15 +53,7 @@ export function MyApplicationsPage() {
           ))}
         </Stack>
       )}
-      {list.hasNextPage && (
-        <Button
-          variant="light"
-          onClick={() => void list.fetchNextPage()}
-          loading={list.isFetchingNextPage}
-        >
-          {t('state.loadMore')}
-        </Button>
-      )}
+      <LoadMore list={list} />
     </Page>
   );
 }

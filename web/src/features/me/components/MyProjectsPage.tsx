@@ -2,7 +2,7 @@ import { Anchor, Button, Card, Group, Stack, Text } from '@mantine/core';
 import { useTranslation } from '@/lib/i18n';
 import { Link } from 'react-router';
 import { Page } from '@/components/Page';
-import { Empty, ErrorState, Loading } from '@/components/PageState';
+import { Empty, ErrorState, Loading, LoadMore } from '@/components/PageState';
 import { StatusBadge } from '@/components/StatusBadge';
 import { useMyProjects } from '../api/me';
 
@@ -47,15 +47,7 @@ export function MyProjectsPage() {
           ))}
         </Stack>
       )}
-      {list.hasNextPage && (
-        <Button
-          variant="light"
-          onClick={() => void list.fetchNextPage()}
-          loading={list.isFetchingNextPage}
-        >
-          {t('state.loadMore')}
-        </Button>
-      )}
+      <LoadMore list={list} />
     </Page>
   );
 }

@@ -1,26 +1,6 @@
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '@/lib/api/client';
 import type { ApplicationStatus, ProjectStatus } from '@/lib/api/types';
-
-// Same keys as the catalogue's hooks: one cache entry per project, whoever reads it.
-export function useProject(id: number) {
-  return useQuery({
-    queryKey: ['project', id],
-    queryFn: () => unwrap(api.GET('/api/v1/projects/{id}', { params: { path: { id } } })),
-  });
-}
-
-export function useMembers(id: number) {
-  return useQuery({
-    queryKey: ['project', id, 'members'],
-    queryFn: () =>
-      unwrap(
-        api.GET('/api/v1/projects/{id}/members', {
-          params: { path: { id }, query: { limit: 100 } },
-        }),
-      ),
-  });
-}
 
 export function useInbox(id: number, status: ApplicationStatus | undefined) {
   return useInfiniteQuery({

@@ -3,11 +3,20 @@ import { formatDate, useTranslation } from '@/lib/i18n';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { Page } from '@/components/Page';
-import { Done, Empty, ErrorState, FormError, Loading, NotFound } from '@/components/PageState';
+import {
+  Done,
+  Empty,
+  ErrorState,
+  FormError,
+  Loading,
+  NotFound,
+  LoadMore,
+} from '@/components/PageState';
 import { StatusBadge } from '@/components/StatusBadge';
 import type { Application, ApplicationStatus } from '@/lib/api/types';
 import { useIdParam } from '@/lib/useIdParam';
-import { useDecide, useInbox, useProject } from '../api/mentor';
+import { useProject } from '@/lib/api/projects';
+import { useDecide, useInbox } from '../api/mentor';
 
 const STATUSES: ApplicationStatus[] = ['pending', 'accepted', 'rejected', 'withdrawn'];
 
@@ -97,15 +106,7 @@ function Inbox({ id }: { id: number }) {
           ))}
         </Stack>
       )}
-      {inbox.hasNextPage && (
-        <Button
-          variant="light"
-          onClick={() => void inbox.fetchNextPage()}
-          loading={inbox.isFetchingNextPage}
-        >
-          {t('state.loadMore')}
-        </Button>
-      )}
+      <LoadMore list={inbox} />
       <Modal
         opened={rejecting !== null}
         onClose={() => setRejecting(null)}

@@ -24,13 +24,8 @@ import { translateRule } from '@/lib/i18n/rules';
 import { useMe } from '@/lib/session/hooks';
 import { useIdParam } from '@/lib/useIdParam';
 import { httpUrl, required } from '@/lib/validation';
-import {
-  useEditProject,
-  useMembers,
-  useProject,
-  useRemoveMember,
-  type ProjectEdit,
-} from '../api/mentor';
+import { useMembers, useProject } from '@/lib/api/projects';
+import { useEditProject, useRemoveMember, type ProjectEdit } from '../api/mentor';
 
 function Section({ title, children }: { title: string; children: ReactNode }) {
   return (
