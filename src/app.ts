@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DestinationStream } from 'pino';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
 import { SerializerSelector, type SerializerFactory } from '@fastify/fast-json-stringify-compiler';
 import type { Config } from './config.js';
@@ -91,7 +91,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     },
     // Validators (no coercion of JSON bodies), body parsers, 405s, framework errors: R14.
     ...hardenedServerOptions,
-    return503OnClosing: true,
+    // A request that reaches a closing process is answered normally, with Connection: close
+    // (Fastify adds it while closing): under a rolling restart the request on a connection
+    // handed over just before listening stopped must not get a 503 (ADR 0027).
+    return503OnClosing: false,
     schemaController: { compilersFactory: { buildSerializer: successOnlySerializers } },
   });
 
@@ -107,10 +110,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   // R13: close() stops accepting; requests already in flight finish before the pool closes.
   // One callback-style onRequest hook does both per-request jobs (in-flight tracking and the
   // request-id header): every hook and every promise is paid by every request (P9).
-  const inFlight = new Set<FastifyRequest>();
+  const inFlight = new Map<FastifyRequest, FastifyReply>();
   if (full) {
     app.addHook('onRequest', (request, reply, done) => {
-      inFlight.add(request);
+      inFlight.set(request, reply);
       reply.header('x-request-id', request.id);
       done();
     });
@@ -130,7 +133,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     );
   app.addHook('onClose', async () => {
     const deadline = Date.now() + config.shutdownTimeoutMs;
-    while (inFlight.size > 0 && Date.now() < deadline) {
+    // A client that went away after sending its whole request gets neither onResponse (no
+    // 'finish' on a closed socket) nor onRequestAbort (the request was complete): its
+    // handler has finished once it has ended the response, whether or not that was written.
+    const handling = () => [...inFlight.values()].some((reply) => !reply.raw.writableEnded);
+    while (handling() && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 10));
     }
     outboxWatch.stop();

@@ -6,6 +6,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { HANDOFFS_DONE, LISTENING_CLOSED } from './lib/cluster-messages.js';
 import { createLogger } from './lib/logger.js';
 
 // A worker that dies sooner than this after its start is not replaced at once (crash loop).
@@ -32,6 +33,14 @@ function primary(workers: number, shutdownTimeoutMs: number, config: Config): vo
     );
     return w;
   };
+
+  // A stopping worker asks before it exits: this answer follows, on the same ordered channel,
+  // every connection handed to it (see primaryStoppedHandingOver in server.ts).
+  cluster.on('message', (w, msg: unknown) => {
+    if ((msg as { ifd?: string } | null)?.ifd === LISTENING_CLOSED && w.isConnected()) {
+      w.send({ ifd: HANDOFFS_DONE }, undefined, () => undefined);
+    }
+  });
 
   cluster.on('exit', (w, code, signal) => {
     const uptime = Date.now() - (startedAt.get(w.id) ?? 0);

@@ -3,8 +3,11 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { after, before, test } from 'node:test';
+import bcrypt from 'bcryptjs';
+import pg from 'pg';
 import { projectRoot } from '../../src/lib/paths.js';
 import { testKeyPaths } from '../helpers/app.js';
+import { startApiProcess } from '../helpers/api-process.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { newUser } from '../helpers/factories.js';
 import { request } from '../helpers/http.js';
@@ -71,8 +74,7 @@ test('R13: in-flight registrations complete after SIGTERM and the API exits 0', 
       `registrations in flight at SIGTERM completed: ${answeredBeforeSigterm} before, ${statuses.join(',')}`,
     );
     // Whatever answered 201 is really in the database (nothing half-done).
-    const check = await import('pg');
-    const client = new check.default.Client({ connectionString: db.url });
+    const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM users');
     await client.end();
@@ -81,5 +83,56 @@ test('R13: in-flight registrations complete after SIGTERM and the API exits 0', 
     if (child.exitCode === null) {
       child.kill('SIGKILL');
     }
+  }
+});
+
+test('R13: a client that gave up on a slow sign-in does not hold up SIGTERM; the sign-in still completes', async () => {
+  // A v1 account whose bcrypt hash (cost 13) takes a second or more to check; signing in
+  // replaces it by argon2id. The client sends the whole form, gives up while the hash runs,
+  // and SIGTERM follows: Fastify fires neither onResponse nor onRequestAbort for such a
+  // request, which once kept the in-flight wait (and the exit) until the shutdown deadline.
+  const password = 'slow legacy passphrase';
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    const hash = bcrypt.hashSync(password, 13).replace(/^\$2a\$/, '$2b$');
+    const { rows } = await client.query<{ id: number }>(
+      `INSERT INTO users (username, email, password_hash) VALUES ('slow_v1', 'slow_v1@example.com', $1) RETURNING id`,
+      [hash],
+    );
+    const api = await startApiProcess('src/server.ts', db.url, {
+      RATE_LIMIT_ENABLED: 'false',
+      SHUTDOWN_TIMEOUT_MS: '20000',
+    });
+    try {
+      const gaveUp = new AbortController();
+      const signIn = fetch(`${api.url}/api/v1/jwt/login/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ username: 'slow_v1', password }).toString(),
+        signal: gaveUp.signal,
+      }).then(
+        () => 'answered',
+        (err: Error) => err.name,
+      );
+      await new Promise((r) => setTimeout(r, 150));
+      gaveUp.abort();
+      assert.equal(await signIn, 'AbortError');
+      await new Promise((r) => setTimeout(r, 50));
+      api.child.kill('SIGTERM');
+      // Exit 0 is within the deadline: at SHUTDOWN_TIMEOUT_MS it would have been exit 1.
+      assert.deepEqual(await api.exited, { code: 0, signal: null });
+      assert.doesNotMatch(api.output(), /shutdown timed out/);
+    } finally {
+      await api.stop('SIGKILL');
+    }
+    // The handler ran to its end before the pool closed: the hash was replaced.
+    const after = await client.query<{ password_hash: string }>(
+      'SELECT password_hash FROM users WHERE id = $1',
+      [rows[0]!.id],
+    );
+    assert.match(after.rows[0]!.password_hash, /^\$argon2id\$/);
+  } finally {
+    await client.end();
   }
 });
