@@ -2,7 +2,8 @@
 // every *.test.ts under src/ and test/ with node:test through tsx (its closing summary is
 // what CI reads); fails when either fails. With arguments only the named node:test files run
 // (`npm test -- web` runs only Vitest).
-// Node 20's --test does not expand globs, so the files are listed here. Extra arguments are
+// Node 20's --test does not expand globs, so the files are listed here (and run by
+// scripts/test-runner.ts, in longest-first order). Extra arguments are
 // passed through (e.g. `npm test -- src/modules/users` to run one folder).
 import { spawn } from 'node:child_process';
 import { readdirSync, rmSync, statSync } from 'node:fs';
@@ -55,7 +56,7 @@ const roots = nodeArgs.length > 0 ? nodeArgs : ['src', 'test'];
 const files = roots.flatMap((r) =>
   statSync(join(projectRoot, r)).isDirectory() ? findTests(join(projectRoot, r), []) : [r],
 );
-// Longest first: node:test starts files in the order given, two at a time, so a long file
+// Longest first: scripts/test-runner.ts starts files in the order given, two at a time, so a long file
 // started last keeps one slot busy after everything else has finished. The order below is
 // the measured ranking (docs/testing.md); a file not listed keeps its place after them, and
 // the unit files (milliseconds each) go last to fill the gaps. Only the order depends on this
@@ -98,7 +99,14 @@ if (process.env.IFD_TEST_WEB_DIST === undefined && files.some((f) => f.startsWit
 }
 const nodeCode = await run(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files],
+  // scripts/test-runner.ts: node:test two files at a time, each with a 300 s timeout, in the
+  // order of `files` (the node --test command line would sort them by name).
+  [
+    '--import',
+    'tsx',
+    join(projectRoot, 'scripts/test-runner.ts'),
+    ...files.map((f) => join(projectRoot, f)),
+  ],
   webDist === undefined ? {} : { IFD_TEST_WEB_DIST: webDist },
 );
 if (webDist !== undefined) {
