@@ -16,4 +16,5 @@ stream.on('test:fail', () => {
 stream.on('end', () => {
   process.exitCode = failed ? 1 : 0;
 });
-stream.compose(process.stdout.isTTY ? new spec() : tap).pipe(process.stdout);
+const report = stream.compose(process.stdout.isTTY ? new spec() : tap) as NodeJS.ReadableStream;
+report.pipe(process.stdout);

@@ -11,11 +11,11 @@ interface Closable {
 export async function startTogether<T extends readonly Closable[]>(
   ...starts: { [K in keyof T]: Promise<T[K]> }
 ): Promise<T> {
-  const results = await Promise.allSettled(starts);
+  const results = await Promise.allSettled(starts as readonly Promise<Closable>[]);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed !== undefined) {
     await Promise.allSettled(
-      results.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)),
+      results.map((r) => (r.status === 'fulfilled' ? r.value.close() : Promise.resolve())),
     );
     throw failed.reason;
   }
