@@ -2,7 +2,8 @@
 // every *.test.ts under src/ and test/ with node:test through tsx (its closing summary is
 // what CI reads); fails when either fails. With arguments only the named node:test files run
 // (`npm test -- web` runs only Vitest).
-// Node 20's --test does not expand globs, so the files are listed here. Extra arguments are
+// Node 20's --test does not expand globs, so the files are listed here (and run by
+// scripts/test-runner.ts, in longest-first order). Extra arguments are
 // passed through (e.g. `npm test -- src/modules/users` to run one folder).
 import { spawn } from 'node:child_process';
 import { readdirSync, rmSync, statSync } from 'node:fs';
@@ -55,6 +56,40 @@ const roots = nodeArgs.length > 0 ? nodeArgs : ['src', 'test'];
 const files = roots.flatMap((r) =>
   statSync(join(projectRoot, r)).isDirectory() ? findTests(join(projectRoot, r), []) : [r],
 );
+// Longest first: scripts/test-runner.ts starts files in the order given, two at a time, so a long file
+// started last keeps one slot busy after everything else has finished. The order below is
+// the measured ranking (docs/testing.md); a file not listed keeps its place after them, and
+// the unit files (milliseconds each) go last to fill the gaps. Only the order depends on this
+// list, never which files run.
+const LONGEST_FIRST = [
+  'src/modules/auth/revocation-race.integration.test.ts',
+  'test/ops/embedded.integration.test.ts',
+  'test/http/cluster.integration.test.ts',
+  'test/e2e/intern.test.ts',
+  'test/e2e/account.test.ts',
+  'src/modules/mail/mail.integration.test.ts',
+  'test/ops/schema-refusal.integration.test.ts',
+  'test/fuzz/fuzz.test.ts',
+  'test/e2e/language.test.ts',
+  'test/ops/production-refusals.integration.test.ts',
+  'test/ops/embedded-restart.integration.test.ts',
+  'test/cli/scripts.integration.test.ts',
+  'src/modules/users/account-security.integration.test.ts',
+  'src/modules/users/namespace.integration.test.ts',
+  'test/ops/worker-health.integration.test.ts',
+  'src/modules/webhooks/webhooks-crash.integration.test.ts',
+  'src/modules/users/account-mail.integration.test.ts',
+  'src/modules/webhooks/webhooks.integration.test.ts',
+  'src/modules/users/admin.integration.test.ts',
+  'test/e2e/webhooks.test.ts',
+  'test/http/shared-limits.integration.test.ts',
+  'test/http/throttles.integration.test.ts',
+];
+const rank = (f: string) => {
+  const i = LONGEST_FIRST.indexOf(f);
+  return i >= 0 ? i : f.includes('.unit.test.') ? LONGEST_FIRST.length + 1 : LONGEST_FIRST.length;
+};
+files.sort((a, b) => rank(a) - rank(b)); // stable: the rest keep the folder order
 if (files.length === 0) {
   console.error('No test files found');
   process.exit(1);
@@ -68,7 +103,14 @@ if (process.env.IFD_TEST_WEB_DIST === undefined && files.some((f) => f.startsWit
 }
 const nodeCode = await run(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files],
+  // scripts/test-runner.ts: node:test two files at a time, each with a 300 s timeout, in the
+  // order of `files` (the node --test command line would sort them by name).
+  [
+    '--import',
+    'tsx',
+    join(projectRoot, 'scripts/test-runner.ts'),
+    ...files.map((f) => join(projectRoot, f)),
+  ],
   webDist === undefined ? {} : { IFD_TEST_WEB_DIST: webDist },
 );
 if (webDist !== undefined) {

@@ -8,9 +8,16 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startWorker, type Worker } from '../../src/worker.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { login, register } from '../helpers/factories.js';
-import { freePort, startMailDev, type MailDev, type StoredMail } from '../helpers/maildev.js';
+import {
+  freePort,
+  mailDevPorts,
+  startMailDev,
+  type MailDev,
+  type StoredMail,
+} from '../helpers/maildev.js';
 import { deleteTestTopology, mailTestEnv } from '../helpers/worker.js';
 import { launchBrowser, webDist } from './browser.js';
+import { startTogether } from '../helpers/together.js';
 
 export interface Person {
   id: number;
@@ -35,11 +42,12 @@ export function useE2E(): E2E {
     const built = await webDist();
     e.dist = built.dist;
     ownDist = built.owned;
-    e.md = await startMailDev();
+    const ports = await mailDevPorts();
     const port = await freePort();
-    e.t = await startTestApp(
+    // MailDev, the app (its database made and migrated) and Chromium start side by side.
+    const app = startTestApp(
       mailTestEnv({
-        SMTP_URL: e.md.smtpUrl,
+        SMTP_URL: ports.smtpUrl,
         // The page's origin: mail links open it and the CSRF check compares Origin with it.
         PUBLIC_URL: `http://127.0.0.1:${port}`,
         WEB_DIST_DIR: e.dist,
@@ -51,8 +59,8 @@ export function useE2E(): E2E {
       }),
       { port },
     );
+    [e.md, e.t, e.browser] = await startTogether(startMailDev(ports), app, launchBrowser());
     worker = await startWorker(e.t.config, { log: pino({ level: 'silent' }) });
-    e.browser = await launchBrowser();
   });
   after(async () => {
     await e.browser?.close().catch(() => {});

@@ -63,7 +63,15 @@ export async function startApiProcess(
       timeoutMs,
       `output ${pattern}`,
     );
-  const listening = await waitForOutput(/Server listening at (http:\/\/127\.0\.0\.1:\d+)/);
+  // A failed start must not leave the child running (its pipes would keep the file alive).
+  const listening = await waitForOutput(/Server listening at (http:\/\/127\.0\.0\.1:\d+)/).catch(
+    (err: unknown) => {
+      if (alive()) {
+        child.kill('SIGKILL');
+      }
+      throw err;
+    },
+  );
   return {
     child,
     url: listening[1]!,

@@ -3,8 +3,9 @@
 import pino from 'pino';
 import { startWorker, type Worker } from '../../src/worker.js';
 import { startTestApp, type TestApp } from './app.js';
-import { startMailDev, type MailDev } from './maildev.js';
+import { mailDevPorts, startMailDev, type MailDev } from './maildev.js';
 import { deleteTestTopology, mailTestEnv } from './worker.js';
+import { startTogether } from './together.js';
 
 export interface MailStack {
   md: MailDev;
@@ -14,8 +15,12 @@ export interface MailStack {
 }
 
 export async function startMailStack(env: Record<string, string> = {}): Promise<MailStack> {
-  const md = await startMailDev();
-  const t = await startTestApp(mailTestEnv({ SMTP_URL: md.smtpUrl, ...env }));
+  const ports = await mailDevPorts();
+  // Side by side: MailDev boots while the app's database is made and migrated.
+  const [md, t] = await startTogether(
+    startMailDev(ports),
+    startTestApp(mailTestEnv({ SMTP_URL: ports.smtpUrl, ...env })),
+  );
   const worker = await startWorker(t.config, { log: pino({ level: 'silent' }) });
   return {
     md,

@@ -68,9 +68,25 @@ export async function freePort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function startMailDev(): Promise<MailDev> {
+export interface MailDevPorts {
+  smtpPort: number;
+  webPort: number;
+  smtpUrl: string;
+}
+
+/**
+ * The ports of a MailDev not started yet: the app can be built (its database created and
+ * migrated) while MailDev boots, `Promise.all([startMailDev(ports), startTestApp(...)])`
+ * instead of one after the other (MailDev's start is seconds of CPU of its own).
+ */
+export async function mailDevPorts(): Promise<MailDevPorts> {
   const smtpPort = await freePort();
   const webPort = await freePort();
+  return { smtpPort, webPort, smtpUrl: `smtp://127.0.0.1:${smtpPort}` };
+}
+
+export async function startMailDev(ports?: MailDevPorts): Promise<MailDev> {
+  const { smtpPort, webPort } = ports ?? (await mailDevPorts());
   const dir = mkdtempSync(join(tmpdir(), 'ifd-maildev-'));
   const child: ChildProcess = spawn(
     join(projectRoot, 'node_modules/.bin/maildev'),

@@ -132,6 +132,11 @@ export async function startWorkerProcess(
       );
     },
   };
-  await wp.waitForOutput(/worker started/);
+  // A start that fails (or is too slow on a loaded machine) must not leave the child running:
+  // its open pipes would keep the test file alive until the runner's file timeout.
+  await wp.waitForOutput(/worker started/, 60_000).catch((err: unknown) => {
+    wp.kill('SIGKILL');
+    throw err;
+  });
   return wp;
 }

@@ -53,7 +53,11 @@ after(() => {
 
 async function start(): Promise<Started> {
   const p = startEntry('src/embedded/main.ts', env, { cwd });
-  await p.waitFor(/"msg":"ready"/, START_MS);
+  // A failed start must not leave the child running (its pipes would keep the file alive).
+  await p.waitFor(/"msg":"ready"/, START_MS).catch(async (err: unknown) => {
+    await p.stop('SIGKILL');
+    throw err;
+  });
   return p;
 }
 

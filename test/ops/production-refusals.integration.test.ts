@@ -9,8 +9,11 @@ import { useRefusals } from './refusals.js';
 const { productionEnv, refused, startsAndIsReady, cwd } = useRefusals();
 
 // The cases are independent (each child listens on a port of its own, PORT=0, and only reads
-// the shared database), so they run side by side: their time is the children starting.
-describe('R17 production refusals (child process per case)', { concurrency: true }, () => {
+// the shared database), so they run side by side: their time is the children starting. Two
+// at a time: a start is CPU-bound (tsx compiling and loading the app), so more than the
+// machine's two cores gains nothing, and all eight at once next to another test file took
+// over the 30 s a refusal is given on a loaded machine.
+describe('R17 production refusals (child process per case)', { concurrency: 2 }, () => {
   test('a complete production configuration starts and is ready', async () => {
     const ready = await startsAndIsReady(productionEnv());
     assert.equal(ready.status, 200);

@@ -9,9 +9,10 @@ import { startWorker, type Worker } from '../../src/worker.js';
 import { startTestApp, testConfig, type TestApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { register } from '../helpers/factories.js';
-import { freePort, startMailDev, type MailDev } from '../helpers/maildev.js';
+import { freePort, mailDevPorts, startMailDev, type MailDev } from '../helpers/maildev.js';
 import { startEntry } from '../helpers/process.js';
 import { deleteTestTopology, eventually, mailTestEnv } from '../helpers/worker.js';
+import { startTogether } from '../helpers/together.js';
 
 /** The value of one sample line `name{labels} value` of a Prometheus text body. */
 function sample(body: string, series: string): number | undefined {
@@ -30,8 +31,12 @@ describe('worker /health, /health/ready and /metrics; API /metrics (in-process)'
   let t: TestApp;
   let worker: Worker;
   before(async () => {
-    md = await startMailDev();
-    t = await startTestApp(mailTestEnv({ SMTP_URL: md.smtpUrl }));
+    const ports = await mailDevPorts();
+    // MailDev boots while the app's database is made and migrated.
+    [md, t] = await startTogether(
+      startMailDev(ports),
+      startTestApp(mailTestEnv({ SMTP_URL: ports.smtpUrl })),
+    );
     worker = await startWorker(t.config, { log: pino({ level: 'silent' }) });
   });
   after(async () => {

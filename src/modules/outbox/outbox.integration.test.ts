@@ -8,19 +8,26 @@ import type { Connection } from 'rabbitmq-client';
 import { startTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { newUser, register } from '../../../test/helpers/factories.js';
 import { request } from '../../../test/helpers/http.js';
-import { startMailDev, type MailDev, type StoredMail } from '../../../test/helpers/maildev.js';
+import {
+  mailDevPorts,
+  startMailDev,
+  type MailDev,
+  type StoredMail,
+} from '../../../test/helpers/maildev.js';
 import { startTcpProxy, type TcpProxy } from '../../../test/helpers/tcp-proxy.js';
 import {
   adminConnection,
   deleteTestTopology,
   eventually,
   mailTestEnv,
-  sleep,
+  messageCount,
 } from '../../../test/helpers/worker.js';
 import { startWorker, type Worker } from '../../worker.js';
 import type { MailOutcome } from '../mail/mail.consumer.js';
 import { mailTopology } from '../mail/topology.js';
+import type { RelayEvent } from './outbox.relay.js';
 import { appendToOutbox } from './outbox.writer.js';
+import { startTogether } from '../../../test/helpers/together.js';
 
 let md: MailDev;
 let amqpProxy: TcpProxy;
@@ -28,6 +35,7 @@ let t: TestApp;
 let worker: Worker | undefined;
 let admin: Connection;
 const outcomes: MailOutcome[] = [];
+const relayEvents: RelayEvent[] = [];
 
 async function outboxRow(eventId: string) {
   const { rows } = await t.database.pool.query<{
@@ -79,24 +87,61 @@ function failedAttempts(eventId: string, attempts: number, what: string) {
   );
 }
 
-/** The mail arrives, and a moment later there is still exactly one. */
-async function expectOneMail(email: string, timeoutMs: number, message?: string): Promise<void> {
-  await md.waitForMail((m) => m.to.some((x) => x.address === email), timeoutMs);
-  await sleep(500);
-  assert.equal((await md.to(email)).length, 1, message);
+const outcomesOf = (eventId: string) => outcomes.filter((o) => o.eventId === eventId);
+const claimsOf = (eventId: string) =>
+  relayEvents.filter((e) => e.type === 'claim' && e.eventIds.includes(eventId)).length;
+const claimCount = () => relayEvents.filter((e) => e.type === 'claim').length;
+
+/**
+ * Waits by outcome, not by the clock: the row is published, the consumer reported the event
+ * sent, the mail queue holds nothing ready and (`copies`) every copy the relay put into the
+ * queue has an outcome. Then exactly one of them was sent and MailDev holds one welcome mail
+ * for `email` (registrations also send a verification mail, which is not counted).
+ */
+async function expectOneMail(
+  eventId: string,
+  email: string,
+  timeoutMs: number,
+  copies?: () => number,
+  message?: string,
+): Promise<void> {
+  const queue = mailTopology(t.config).queue;
+  await eventually(
+    async () =>
+      (await outboxRow(eventId))?.published_at !== null &&
+      outcomesOf(eventId).some((o) => o.status === 'sent') &&
+      (copies === undefined || outcomesOf(eventId).length >= copies()) &&
+      (await messageCount(admin, queue)) === 0,
+    timeoutMs,
+    'sent, every copy handled, the queue drained',
+  );
+  const statuses = outcomesOf(eventId).map((o) => o.status);
+  assert.equal(statuses.filter((s) => s === 'sent').length, 1, message);
+  assert.deepEqual(
+    statuses.filter((s) => s !== 'sent' && s !== 'duplicate'),
+    [],
+    'no retry or dead letter',
+  );
+  await md.waitForMail(isWelcomeTo(email), timeoutMs);
+  assert.equal((await welcomesTo(email)).length, 1, message);
 }
 
 before(async () => {
-  md = await startMailDev();
+  const ports = await mailDevPorts();
   amqpProxy = await startTcpProxy('127.0.0.1', 5672);
-  t = await startTestApp(
-    mailTestEnv({ SMTP_URL: md.smtpUrl, AMQP_URL: amqpProxy.url('amqp', 'guest:guest') }),
+  // MailDev boots while the app's database is made and migrated.
+  [md, t] = await startTogether(
+    startMailDev(ports),
+    startTestApp(
+      mailTestEnv({ SMTP_URL: ports.smtpUrl, AMQP_URL: amqpProxy.url('amqp', 'guest:guest') }),
+    ),
   );
   admin = adminConnection();
   worker = await startWorker(t.config, {
     log: pino({ level: 'silent' }),
     onOutcome: (o) => outcomes.push(o),
   });
+  worker.relay!.observe((e) => relayEvents.push(e));
   await eventually(async () => worker!.broker.ready, 10_000, 'worker connected');
 });
 
@@ -142,8 +187,7 @@ describe('outbox relay → RabbitMQ → worker → SMTP', () => {
       ).rows[0]?.smtp_message_id;
     await eventually(async () => (await messageId()) !== undefined, 5000, 'mail_deliveries row');
     assert.equal(await messageId(), `<${eventId}@ifd.mail>`);
-    await sleep(500);
-    assert.equal((await welcomesTo(user.email)).length, 1);
+    await expectOneMail(eventId, user.email, 5000, () => claimsOf(eventId));
   });
 
   // How the relay is woken (a commit of this process, another process's NOTIFY, a full batch,
@@ -167,20 +211,25 @@ describe('outbox relay → RabbitMQ → worker → SMTP', () => {
     );
 
     const pending = `pending_${randomUUID()}@example.com`;
+    const pendingId = randomUUID();
     const client = await t.database.pool.connect();
     try {
       await client.query('BEGIN');
-      await client.query(`INSERT INTO outbox_events (type, payload) VALUES ('mail.welcome', $1)`, [
-        JSON.stringify(welcome(pending)),
-      ]);
-      await sleep(1200); // several poll periods while the row is uncommitted
+      await client.query(
+        `INSERT INTO outbox_events (event_id, type, payload) VALUES ($1, 'mail.welcome', $2)`,
+        [pendingId, JSON.stringify(welcome(pending))],
+      );
+      // Three claims by the relay while the row is uncommitted (counted, not timed): none of
+      // them saw it.
+      const before = claimCount();
+      await eventually(async () => claimCount() >= before + 3, 10_000, 'three claims');
+      assert.equal(claimsOf(pendingId), 0, 'never claimed before commit');
       assert.equal((await md.to(pending)).length, 0, 'no mail before commit');
       await client.query('COMMIT');
     } finally {
       client.release();
     }
-    await md.waitForMail((m) => m.to.some((x) => x.address === pending), 5000);
-    await sleep(500);
+    await expectOneMail(pendingId, pending, 5000);
     assert.equal((await md.to(rolledBack)).length, 0, 'no mail for the rolled-back transaction');
     const { rows } = await t.database.pool.query(
       `SELECT 1 FROM outbox_events WHERE payload->>'email' = $1`,
@@ -246,19 +295,22 @@ describe('outbox relay → RabbitMQ → worker → SMTP', () => {
       const user = await register(t.url);
       const eventId = await eventIdFor(user.email);
       assert.equal((await outboxRow(eventId))?.published_at, null, 'answered before any publish');
-      await sleep(1500);
+      // The relay has seen the broker gone and waited for it twice since (not a fixed sleep).
+      const waitsBefore = relayEvents.length;
+      await eventually(
+        async () =>
+          relayEvents
+            .slice(waitsBefore)
+            .filter((e) => e.type === 'wait' && (e.reason === 'broker' || e.reason === 'error'))
+            .length >= 2,
+        10_000,
+        'two waits for the broker',
+      );
       const row = await outboxRow(eventId);
       assert.equal(row?.published_at, null, 'still pending while the broker is unreachable');
       assert.equal((await md.to(user.email)).length, 0);
       await amqpProxy.restore();
-      await md.waitForMail(isWelcomeTo(user.email), 15_000);
-      await eventually(
-        async () => (await outboxRow(eventId))?.published_at !== null,
-        5000,
-        'published',
-      );
-      await sleep(700);
-      assert.equal((await welcomesTo(user.email)).length, 1);
+      await expectOneMail(eventId, user.email, 15_000);
     } finally {
       await amqpProxy.restore();
     }
@@ -289,7 +341,15 @@ describe('outbox relay → RabbitMQ → worker → SMTP', () => {
       10_000,
       'published after the fix',
     );
-    await expectOneMail(email, 5000, 'nacked copies that reached the mail queue are deduplicated');
+    // Every claim published one copy into the mail queue (the nacker refused only its own):
+    // each has an outcome, and only one of them was sent.
+    await expectOneMail(
+      eventId,
+      email,
+      10_000,
+      () => claimsOf(eventId),
+      'nacked copies that reached the mail queue are deduplicated',
+    );
   });
 
   test('R10: a missing confirm (broker silent) keeps the row pending; delivered once after recovery', async () => {
@@ -309,7 +369,7 @@ describe('outbox relay → RabbitMQ → worker → SMTP', () => {
       15_000,
       'published after recovery',
     );
-    await expectOneMail(email, 10_000);
+    await expectOneMail(eventId, email, 10_000);
   });
 
   test('an unroutable type (no queue bound) stays pending instead of vanishing', async () => {

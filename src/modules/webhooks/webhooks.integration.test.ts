@@ -10,7 +10,12 @@ import pino from 'pino';
 import { Webhook } from 'standardwebhooks';
 import { startTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { request } from '../../../test/helpers/http.js';
-import { freePort, startMailDev, type MailDev } from '../../../test/helpers/maildev.js';
+import {
+  freePort,
+  mailDevPorts,
+  startMailDev,
+  type MailDev,
+} from '../../../test/helpers/maildev.js';
 import { makeUser, type Actor } from '../../../test/helpers/projects.js';
 import {
   startReceiver,
@@ -27,6 +32,7 @@ import { startWorker, type Worker } from '../../worker.js';
 import { listDeadLetters } from '../events/dlq.js';
 import { WEBHOOK_EVENT_TYPE_NAMES } from './event-types.js';
 import { deliveryTopology } from './topology.js';
+import { startTogether } from '../../../test/helpers/together.js';
 
 let md: MailDev;
 let t: TestApp;
@@ -58,11 +64,12 @@ interface DeliveryView {
 }
 
 before(async () => {
-  md = await startMailDev();
+  const ports = await mailDevPorts();
   rx = await startReceiver();
-  t = await startTestApp(
+  // MailDev boots while the app's database is made and migrated.
+  const app = startTestApp(
     mailTestEnv({
-      SMTP_URL: md.smtpUrl,
+      SMTP_URL: ports.smtpUrl,
       WEBHOOK_ALLOW_NETWORKS: '127.0.0.1/32',
       WEBHOOK_ALLOW_HTTP: 'true',
       WEBHOOK_RETRY_SCALE: '0.001',
@@ -70,6 +77,7 @@ before(async () => {
       WEBHOOK_TIMEOUT_MS: '700',
     }),
   );
+  [md, t] = await startTogether(startMailDev(ports), app);
   worker = await startWorker(t.config, {
     log: pino({ level: process.env.TEST_WORKER_LOG ?? 'silent' }),
   });

@@ -1,0 +1,20 @@
+// The node:test part of `npm test` (scripts/test.ts starts it with tsx): node:test's run()
+// with the files in the order given. `node --test file…` sorts its files by name, so the
+// longest files (test/ops, test/e2e) would start last and keep one of the two slots busy long
+// after the rest has finished; run() keeps scripts/test.ts's longest-first order. The report
+// is node's default one (TAP when piped, as CI reads it, spec on a terminal) and the exit code
+// is 1 when any test failed.
+import { run } from 'node:test';
+import { spec, tap } from 'node:test/reporters';
+
+const files = process.argv.slice(2);
+let failed = false;
+const stream = run({ files, concurrency: 2, timeout: 300_000 });
+stream.on('test:fail', () => {
+  failed = true;
+});
+stream.on('end', () => {
+  process.exitCode = failed ? 1 : 0;
+});
+const report = stream.compose(process.stdout.isTTY ? new spec() : tap) as NodeJS.ReadableStream;
+report.pipe(process.stdout);
