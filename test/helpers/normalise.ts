@@ -1,0 +1,45 @@
+// Whole expected bodies for the v1 shapes (issue 14: tests compare whole bodies, normalised by
+// `normalised` in ./http.ts, instead of picking fields). Each is what a v1 client relies on.
+
+/** A token pair after `normalised`: POST /jwt/login/ and /jwt/refresh/ (api-v1.md). */
+export const TOKEN_PAIR = {
+  access_token: '<jwt>',
+  refresh_token: '<jwt>',
+  token_type: 'Bearer',
+  expires_in: 900,
+} as const;
+
+/** Every error body: `{detail}` only (422 adds `errors`, see `invalid`). */
+export function detail(sentence: string): { detail: string } {
+  return { detail: sentence };
+}
+
+/** A 422 body: v1's sentence and one entry per bad field. */
+export function invalid(...errors: { loc: (string | number)[]; msg: string; type: string }[]): {
+  detail: string;
+  errors: typeof errors;
+} {
+  return { detail: 'Request data is not correct', errors };
+}
+
+/**
+ * The User body (GET /users/me, /jwt/users/me/, /users/{id}, registration) of a freshly
+ * registered account after `normalised(body, [])`: its id kept, times "<time>".
+ */
+export function userBody(
+  u: { id: number | string; username: string; email: string },
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    id: u.id,
+    username: u.username,
+    email: u.email,
+    pending_email: null,
+    is_active: true,
+    is_superuser: false,
+    email_verified: false,
+    created_at: '<time>',
+    locale: 'en',
+    ...overrides,
+  };
+}
