@@ -43,3 +43,61 @@ export function userBody(
     ...overrides,
   };
 }
+
+/**
+ * The Project body of a project made by `makeProject` (test/helpers/projects.ts, default
+ * fields) after `normalised(body, [])`; `changed` is what the test's steps changed.
+ */
+export function projectBody(
+  p: { id: number; title: string },
+  createdBy: number,
+  changed: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    id: p.id,
+    title: p.title,
+    description: '',
+    repository_url: null,
+    tags: [],
+    status: 'draft',
+    starts_on: null,
+    ends_on: null,
+    developer_slots: 2,
+    tester_slots: 1,
+    developers_count: 0,
+    testers_count: 0,
+    created_by: createdBy,
+    is_active: true,
+    created_at: '<time>',
+    updated_at: '<time>',
+    ...changed,
+  };
+}
+
+/**
+ * The Application body of an application made by `applyTo` (motivation "I am <username>")
+ * after `normalised(body, [])`, pending unless `changed` says otherwise.
+ */
+export function applicationBody(
+  id: number,
+  project: { id: number; title: string },
+  applicant: { id: number; username: string },
+  changed: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    id,
+    project_id: project.id,
+    project_title: project.title,
+    applicant_id: applicant.id,
+    applicant_username: applicant.username,
+    role: 'developer',
+    motivation: `I am ${applicant.username}`,
+    status: 'pending',
+    decided_by: null,
+    decided_at: null,
+    reason: null,
+    created_at: '<time>',
+    updated_at: '<time>',
+    ...changed,
+  };
+}

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { normalised, request } from '../../../test/helpers/http.js';
+import { projectBody as sharedProjectBody } from '../../../test/helpers/normalise.js';
 import {
   applyTo,
   makeProject,
@@ -59,25 +60,7 @@ async function matrix(
  * a test passes what its steps changed.
  */
 function projectBody(p: { id: number; title: string }, changed: Record<string, unknown> = {}) {
-  return {
-    id: p.id,
-    title: p.title,
-    description: '',
-    repository_url: null,
-    tags: [],
-    status: 'draft',
-    starts_on: null,
-    ends_on: null,
-    developer_slots: 2,
-    tester_slots: 1,
-    developers_count: 0,
-    testers_count: 0,
-    created_by: superuser.id,
-    is_active: true,
-    created_at: '<time>',
-    updated_at: '<time>',
-    ...changed,
-  };
+  return sharedProjectBody(p, superuser.id, changed);
 }
 
 async function listIds(tok: string | undefined, query = ''): Promise<number[]> {
