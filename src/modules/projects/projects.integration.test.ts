@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { normalised, request } from '../../../test/helpers/http.js';
-import { projectBody as sharedProjectBody } from '../../../test/helpers/normalise.js';
+import { invalid, projectBody as sharedProjectBody } from '../../../test/helpers/normalise.js';
 import {
   applyTo,
   makeProject,
@@ -142,27 +142,38 @@ describe('POST /api/v1/projects/', () => {
   });
 
   test('bad input is 422 on the field: unknown field (S11), ends before start, bad URL', async () => {
-    for (const [json, field] of [
-      [{ title: 'x', is_active: false }, 'is_active'],
-      [{ title: 'x', created_by: 1 }, 'created_by'],
-      [{ title: 'x', starts_on: '2027-05-01', ends_on: '2027-01-01' }, 'ends_on'],
-      [{ title: 'x', repository_url: 'javascript:alert(1)' }, 'repository_url'],
-      [{ title: 'x', developer_slots: -1 }, 'developer_slots'],
-      [{ title: '' }, 'title'],
+    const e = (field: string, msg: string, type: string) => ({ loc: ['body', field], msg, type });
+    const extra = (field: string) => e(field, 'Extra inputs are not permitted', 'extra_forbidden');
+    for (const [json, errors] of [
+      [{ title: 'x', is_active: false }, [extra('is_active')]],
+      [{ title: 'x', created_by: 1 }, [extra('created_by')]],
+      [
+        { title: 'x', starts_on: '2027-05-01', ends_on: '2027-01-01' },
+        [e('ends_on', 'ends_on must not be before starts_on', 'value_error')],
+      ],
+      [
+        { title: 'x', repository_url: 'javascript:alert(1)' },
+        // A string-or-null field: each branch of the union says why it did not match.
+        [
+          e('repository_url', 'must match pattern "^https?://"', 'string_pattern_mismatch'),
+          e('repository_url', 'must be null', 'type_error'),
+          e('repository_url', 'must match a schema in anyOf', 'anyOf'),
+        ],
+      ],
+      [
+        { title: 'x', developer_slots: -1 },
+        [e('developer_slots', 'must be >= 0', 'greater_than_equal')],
+      ],
+      [{ title: '' }, [e('title', 'must NOT have fewer than 1 characters', 'string_too_short')]],
     ] as const) {
-      const res = await request<{ errors: { loc: string[] }[] }>(
-        t.url,
-        'POST',
-        '/api/v1/projects/',
-        {
-          token: superuser.token,
-          json,
-        },
-      );
-      assert.equal(res.status, 422, `${JSON.stringify(json)}: ${res.text}`);
-      assert.ok(
-        res.body.errors.some((e) => e.loc.includes(field)),
-        `${field} named in ${res.text}`,
+      const res = await request(t.url, 'POST', '/api/v1/projects/', {
+        token: superuser.token,
+        json,
+      });
+      assert.deepEqual(
+        [res.status, res.body],
+        [422, invalid(...errors)],
+        `${JSON.stringify(json)}: ${res.text}`,
       );
     }
   });
