@@ -15,11 +15,13 @@ export function detail(sentence: string): { detail: string } {
 }
 
 /** A 422 body: v1's sentence and one entry per bad field. */
-export function invalid(...errors: { loc: (string | number)[]; msg: string; type: string }[]): {
-  detail: string;
-  errors: typeof errors;
-} {
-  return { detail: 'Request data is not correct', errors };
+export function invalid(
+  ...errors: { readonly loc: readonly (string | number)[]; msg: string; type: string }[]
+): { detail: string; errors: unknown[] } {
+  return {
+    detail: 'Request data is not correct',
+    errors: errors.map((e) => ({ ...e, loc: [...e.loc] })),
+  };
 }
 
 /**
