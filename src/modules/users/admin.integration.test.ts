@@ -2,12 +2,14 @@
 // every id-taking route), S11 (no mass assignment), the last-superuser rule, keyset lists.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
 import { buildApp } from '../../app.js';
 import { AccountMailer } from './account-mail.js';
 import { UsersAdminService } from './users.admin.service.js';
 import { startTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { login, register, type Registered } from '../../../test/helpers/factories.js';
 import { normalised, request } from '../../../test/helpers/http.js';
+import { userBody } from '../../../test/helpers/normalise.js';
 
 const SU = {
   username: 'root_admin',
@@ -41,6 +43,24 @@ async function signedIn(): Promise<Registered & { token: string; refresh: string
   const u = await register(t.url);
   const pair = await login(t.url, u.username, u.password);
   return { ...u, token: pair.access_token, refresh: pair.refresh_token };
+}
+
+/**
+ * Resolves once `n` other sessions of this database wait for a lock (no sleeping): the first
+ * waits for `holder`, a later one may wait behind the first in the row's queue.
+ */
+async function waitForLockWaiters(holder: pg.Client, n: number): Promise<void> {
+  for (;;) {
+    const { rows } = await holder.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+       WHERE datname = current_database() AND pid <> pg_backend_pid()
+         AND cardinality(pg_blocking_pids(pid)) > 0`,
+    );
+    if (rows[0]!.n >= n) {
+      return;
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }
 
 async function makeSuperuser(id: number): Promise<void> {
@@ -590,19 +610,49 @@ describe('the last active superuser', () => {
   test('over HTTP, of two superusers demoting each other, one keeps the role', async () => {
     const a = await signedIn();
     await makeSuperuser(a.id);
-    const [r1, r2] = await Promise.all([
-      request(t.url, 'PATCH', `/api/v1/users/${a.id}`, {
-        json: { is_superuser: false },
-        token: suToken,
-      }),
-      request(t.url, 'PATCH', `/api/v1/users/${suId}`, {
-        json: { is_superuser: false },
-        token: a.token,
-      }),
-    ]);
-    const statuses = [r1.status, r2.status].sort();
-    assert.equal(statuses[0], 200);
-    assert.ok(statuses[1] === 409 || statuses[1] === 403, `loser: ${statuses[1]}`);
+    // Both requests must be past their sign-in check (both callers still superusers) when they
+    // meet, or the later one is simply a 403 of a caller who is no longer a superuser. So the
+    // test holds the superusers' rows and lets go once both requests wait for them: the one
+    // that gets them first demotes, the other finds a single superuser left and is refused 409.
+    const holder = new pg.Client({ connectionString: t.testDb.url });
+    await holder.connect();
+    let answers: Awaited<ReturnType<typeof request>>[];
+    try {
+      await holder.query('BEGIN');
+      await holder.query(
+        'SELECT id FROM users WHERE is_superuser AND is_active ORDER BY id FOR UPDATE',
+      );
+      const racing = Promise.all([
+        request(t.url, 'PATCH', `/api/v1/users/${a.id}`, {
+          json: { is_superuser: false },
+          token: suToken,
+        }),
+        request(t.url, 'PATCH', `/api/v1/users/${suId}`, {
+          json: { is_superuser: false },
+          token: a.token,
+        }),
+      ]);
+      await waitForLockWaiters(holder, 2);
+      await holder.query('COMMIT');
+      answers = await racing;
+    } finally {
+      await holder.end();
+    }
+    // The winner answers the demoted user, whole; the loser the rule, word for word.
+    const demoted = [
+      userBody(a, { is_superuser: false }),
+      userBody({ id: suId, ...SU }, { is_superuser: false, email_verified: true }),
+    ];
+    const winner = answers.findIndex((r) => r.status === 200);
+    assert.notEqual(winner, -1, answers.map((r) => r.text).join('\n'));
+    assert.deepEqual(
+      answers.map((r) => [r.status, normalised(r.body, [])]),
+      answers.map((_, i) =>
+        i === winner
+          ? [200, demoted[i]]
+          : [409, { detail: 'The last active superuser can be neither demoted nor archived' }],
+      ),
+    );
     const [{ n } = { n: 0 }] = await query<{ n: number }>(
       'SELECT count(*)::int AS n FROM users WHERE is_superuser AND is_active',
     );
