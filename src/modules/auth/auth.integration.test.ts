@@ -41,7 +41,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** A claim set with what differs per token replaced: times by their kind and the lifetime. */
 function stableClaims(c: JWTPayload): Record<string, unknown> {
   return Object.fromEntries([
-    ...Object.entries(c).map(([k, v]) => [
+    ...Object.entries(c).map(([k, v]): [string, unknown] => [
       k,
       typeof v === 'number' && (k === 'iat' || k === 'exp')
         ? '<number>'
