@@ -45,18 +45,21 @@ export async function request<T = Record<string, unknown>>(
 }
 
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
+/** A compact JWS (header.payload.signature, base64url, the header a JSON object). */
+const JWT = /^eyJ[\w-]*\.[\w-]+\.[\w-]+$/;
 
 /**
  * A response body with what differs between runs replaced, so a test compares the whole body
- * (issue 14) instead of picking fields: date-times become "<time>", and the values of the keys
- * named in `ids` (default `id`) become "<id>". Other ids stay: a test knows them and checks them.
+ * (issue 14) instead of picking fields: date-times become "<time>", JWTs "<jwt>" (a test that
+ * cares about a token's claims decodes it), and the values of the keys named in `ids` (default
+ * `id`) become "<id>". Other ids stay: a test knows them and checks them.
  */
 export function normalised(value: unknown, ids: readonly string[] = ['id']): unknown {
   if (Array.isArray(value)) {
     return value.map((v) => normalised(v, ids));
   }
   if (typeof value === 'string') {
-    return ISO_TIME.test(value) ? '<time>' : value;
+    return ISO_TIME.test(value) ? '<time>' : JWT.test(value) ? '<jwt>' : value;
   }
   if (value === null || typeof value !== 'object') {
     return value;

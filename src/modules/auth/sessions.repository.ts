@@ -178,10 +178,13 @@ export const sessionsRepository = {
     await tx.execute(
       sql`UPDATE users SET session_generation = session_generation + 1 WHERE id = ${userId}`,
     );
-    const result = await tx.execute(sql`
+    // Counted in logins (families), as revokeFamilies does: a login that rotated has one row
+    // per refresh, and `{"revoked": n}` says how many logins ended, not how many rows.
+    const result = await tx.execute<{ family_id: string }>(sql`
       UPDATE refresh_sessions SET revoked_at = now()
-      WHERE user_id = ${userId} AND revoked_at IS NULL`);
-    return result.rowCount ?? 0;
+      WHERE user_id = ${userId} AND revoked_at IS NULL
+      RETURNING family_id`);
+    return new Set(result.rows.map((r) => r.family_id)).size;
   },
 
   /** Whether a login still has a live row (its head): the access-token check's slow path. */

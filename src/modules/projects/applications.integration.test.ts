@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { normalised, request } from '../../../test/helpers/http.js';
+import { applicationBody, projectBody } from '../../../test/helpers/normalise.js';
 import {
   applyTo,
   makeProject,
@@ -32,6 +33,10 @@ before(async () => {
 after(async () => {
   await t.close();
 });
+
+/** The 409 of a transition out of a final state, word for word. */
+const alreadyDecided = (next: string, current: string) =>
+  `Application cannot become ${next}: it is already ${current}; only a pending application can be decided or withdrawn`;
 
 const decide = (who: Actor | undefined, id: number, status: string, reason?: string) =>
   request(t.url, 'POST', `/api/v1/applications/${id}/decision`, {
@@ -115,7 +120,7 @@ describe('POST /projects/{id}/applications', () => {
       json: { role: 'developer', motivation: '' },
     });
     assert.equal(res.status, 403);
-    assert.equal(res.body.detail, 'Verify your e-mail address before applying');
+    assert.deepEqual(res.body, { detail: 'Verify your e-mail address before applying' });
     const rows = await t.database.pool.query('SELECT 1 FROM applications WHERE applicant_id = $1', [
       unverified.id,
     ]);
@@ -130,7 +135,7 @@ describe('POST /projects/{id}/applications', () => {
       json: { role: 'developer', motivation: '' },
     });
     assert.equal(res.status, 403);
-    assert.equal(res.body.detail, 'User inactive');
+    assert.deepEqual(res.body, { detail: 'User inactive' });
   });
 
   test('a project that is not recruiting is 409 naming its status; a draft is 404', async () => {
@@ -140,7 +145,7 @@ describe('POST /projects/{id}/applications', () => {
       json: { role: 'developer', motivation: '' },
     });
     assert.equal(res.status, 409);
-    assert.equal(res.body.detail, 'Project is not recruiting: it is active');
+    assert.deepEqual(res.body, { detail: 'Project is not recruiting: it is active' });
     const draft = await makeProject(t, superuser);
     const hidden = await request(t.url, 'POST', `/api/v1/projects/${draft.id}/applications`, {
       token: plain.token,
@@ -162,7 +167,9 @@ describe('POST /projects/{id}/applications', () => {
     const statuses = results.map((r) => r.status).sort();
     assert.deepEqual(statuses, [201, 409, 409, 409, 409, 409]);
     for (const r of results.filter((x) => x.status === 409)) {
-      assert.equal(r.body.detail, 'You already have a pending application for this project');
+      assert.deepEqual(r.body, {
+        detail: 'You already have a pending application for this project',
+      });
     }
     // After withdrawing, a new application is allowed (the index is partial: pending only).
     const first = results.find((r) => r.status === 201)!;
@@ -176,13 +183,13 @@ describe('POST /projects/{id}/applications', () => {
       json: { role: 'developer', motivation: '' },
     });
     assert.equal(res.status, 409);
-    assert.equal(res.body.detail, 'You are already a member of this project (as mentor)');
+    assert.deepEqual(res.body, { detail: 'You are already a member of this project (as mentor)' });
     const tester = await request(t.url, 'POST', `/api/v1/projects/${project.id}/applications`, {
       token: plain.token,
       json: { role: 'tester', motivation: '' },
     });
     assert.equal(tester.status, 409);
-    assert.equal(tester.body.detail, 'This project has no tester places');
+    assert.deepEqual(tester.body, { detail: 'This project has no tester places' });
     const bad = await request(t.url, 'POST', `/api/v1/projects/${project.id}/applications`, {
       token: plain.token,
       json: { role: 'mentor', motivation: '' },
@@ -192,9 +199,12 @@ describe('POST /projects/{id}/applications', () => {
 });
 
 describe('authorization matrix of application routes (S10)', () => {
-  let project: { id: number };
+  let project: { id: number; title: string };
   let applicant: Actor;
   let applicantApp: number;
+  /** Made by the tests below, in order: otherMentor's, and the applicant's second. */
+  let otherMentorApp: number;
+  let applicantAgain: number;
   before(async () => {
     project = await makeProject(t, superuser, {
       status: 'recruiting',
@@ -209,13 +219,20 @@ describe('authorization matrix of application routes (S10)', () => {
     const anon = await request(t.url, 'POST', `/api/v1/projects/${project.id}/applications`, {
       json: { role: 'developer', motivation: '' },
     });
-    assert.equal(anon.status, 401);
-    assert.ok((await applyTo(t, otherMentor, project.id)) > 0);
+    assert.deepEqual([anon.status, anon.body], [401, { detail: 'Not authenticated' }]);
+    otherMentorApp = await applyTo(t, otherMentor, project.id);
   });
 
   test('GET /projects/{id}/applications: its mentors and superusers only', async () => {
-    const appId = applicantApp;
     const path = `/api/v1/projects/${project.id}/applications`;
+    // The whole list, newest first: both applications, pending.
+    const both = {
+      items: [
+        applicationBody(otherMentorApp, project, otherMentor),
+        applicationBody(applicantApp, project, applicant),
+      ],
+      next_cursor: null,
+    };
     const expected: [Actor | undefined, number][] = [
       [undefined, 401],
       [plain, 403],
@@ -230,7 +247,7 @@ describe('authorization matrix of application routes (S10)', () => {
       });
       assert.equal(res.status, status, `${who?.username ?? 'anonymous'}: ${res.text}`);
       if (status === 200) {
-        assert.ok(res.body.items.some((a) => a.id === appId));
+        assert.deepEqual(normalised(res.body, []), both);
       }
     }
     const pending = await request<{ items: { status: string }[] }>(
@@ -239,8 +256,7 @@ describe('authorization matrix of application routes (S10)', () => {
       `${path}?status=pending`,
       { token: mentor.token },
     );
-    assert.ok(pending.body.items.length >= 2);
-    assert.ok(pending.body.items.every((a) => a.status === 'pending'));
+    assert.deepEqual(normalised(pending.body, []), both);
   });
 
   test('POST /applications/{id}/decision: 401, 404 for strangers, 403 for the applicant, 200 for mentor and superuser', async () => {
@@ -250,24 +266,37 @@ describe('authorization matrix of application routes (S10)', () => {
     assert.equal((await decide(otherMentor, a1, 'rejected')).status, 404);
     const own = await decide(applicant, a1, 'accepted');
     assert.equal(own.status, 403);
-    assert.equal(
-      own.body.detail,
-      "Only the project's mentors and superusers can decide applications",
-    );
+    assert.deepEqual(own.body, {
+      detail: "Only the project's mentors and superusers can decide applications",
+    });
     const ok = await decide(mentor, a1, 'rejected', 'Not this time');
     assert.equal(ok.status, 200, ok.text);
-    assert.equal(ok.body.status, 'rejected');
-    assert.equal(ok.body.decided_by, mentor.id);
-    assert.equal(ok.body.reason, 'Not this time');
-    assert.equal(typeof ok.body.decided_at, 'string');
+    assert.deepEqual(
+      normalised(ok.body, []),
+      applicationBody(a1, project, applicant, {
+        status: 'rejected',
+        decided_by: mentor.id,
+        decided_at: '<time>',
+        reason: 'Not this time',
+      }),
+    );
     const other = await makeUser(t);
     const a2 = await applyTo(t, other, project.id);
     const su = await decide(superuser, a2, 'accepted');
     assert.equal(su.status, 200, su.text);
-    assert.equal(su.body.decided_by, superuser.id);
-    assert.equal((await decide(mentor, 99999999, 'accepted')).status, 404);
+    assert.deepEqual(
+      normalised(su.body, []),
+      applicationBody(a2, project, other, {
+        status: 'accepted',
+        decided_by: superuser.id,
+        decided_at: '<time>',
+      }),
+    );
+    const missing = await decide(mentor, 99999999, 'accepted');
+    assert.deepEqual([missing.status, missing.body], [404, { detail: 'Application not found' }]);
     // Once decided, the applicant may apply again.
-    assert.ok((await applyTo(t, applicant, project.id, 'tester')) > a1);
+    applicantAgain = await applyTo(t, applicant, project.id, 'tester');
+    assert.ok(applicantAgain > a1);
   });
 
   test('POST /applications/{id}/withdraw: only the applicant (403 for its mentors, 404 for strangers)', async () => {
@@ -278,11 +307,14 @@ describe('authorization matrix of application routes (S10)', () => {
     assert.equal((await withdraw(otherMentor, id)).status, 404);
     const m = await withdraw(mentor, id);
     assert.equal(m.status, 403);
-    assert.equal(m.body.detail, 'Only the applicant can withdraw an application');
+    assert.deepEqual(m.body, { detail: 'Only the applicant can withdraw an application' });
     assert.equal((await withdraw(superuser, id)).status, 403);
     const ok = await withdraw(someone, id);
     assert.equal(ok.status, 200);
-    assert.equal(ok.body.status, 'withdrawn');
+    assert.deepEqual(
+      normalised(ok.body, []),
+      applicationBody(id, project, someone, { status: 'withdrawn' }),
+    );
     const [ev] = (
       await outboxOf<{ application_id: number; v: number; applicant_id: number }>(
         t,
@@ -302,8 +334,17 @@ describe('authorization matrix of application routes (S10)', () => {
       { token: applicant.token },
     );
     assert.equal(mine.status, 200);
-    assert.ok(mine.body.items.length >= 2);
-    assert.ok(mine.body.items.every((a) => a.applicant_id === applicant.id));
+    // The whole list, newest first: the tester application, then the rejected one.
+    const rejectedA1 = applicationBody(applicantApp, project, applicant, {
+      status: 'rejected',
+      decided_by: mentor.id,
+      decided_at: '<time>',
+      reason: 'Not this time',
+    });
+    assert.deepEqual(normalised(mine.body, []), {
+      items: [applicationBody(applicantAgain, project, applicant, { role: 'tester' }), rejectedA1],
+      next_cursor: null,
+    });
     const none = await request<{ items: unknown[] }>(
       t.url,
       'GET',
@@ -312,17 +353,14 @@ describe('authorization matrix of application routes (S10)', () => {
         token: plain.token,
       },
     );
-    assert.deepEqual(none.body.items, []);
+    assert.deepEqual(none.body, { items: [], next_cursor: null });
     const rejected = await request<{ items: { status: string }[] }>(
       t.url,
       'GET',
       '/api/v1/users/me/applications?status=rejected',
       { token: applicant.token },
     );
-    assert.deepEqual(
-      rejected.body.items.map((a) => a.status),
-      ['rejected'],
-    );
+    assert.deepEqual(normalised(rejected.body, []), { items: [rejectedA1], next_cursor: null });
   });
 });
 
@@ -341,20 +379,25 @@ describe('application state machine', () => {
     const id = await applyTo(t, u, project.id);
     const ok = await decide(mentor, id, 'accepted', 'Welcome');
     assert.equal(ok.status, 200);
-    for (const res of [
-      await decide(mentor, id, 'rejected'),
-      await decide(superuser, id, 'accepted'),
-      await withdraw(u, id),
-    ]) {
-      assert.equal(res.status, 409);
-      assert.match(String(res.body.detail), /it is already accepted/);
+    for (const [res, next] of [
+      [await decide(mentor, id, 'rejected'), 'rejected'],
+      [await decide(superuser, id, 'accepted'), 'accepted'],
+      [await withdraw(u, id), 'withdrawn'],
+    ] as const) {
+      assert.deepEqual([res.status, res.body], [409, { detail: alreadyDecided(next, 'accepted') }]);
     }
     const members = await request<{ items: { user_id: number; role: string }[] }>(
       t.url,
       'GET',
       `/api/v1/projects/${project.id}/members`,
     );
-    assert.ok(members.body.items.some((m) => m.user_id === u.id && m.role === 'developer'));
+    assert.deepEqual(normalised(members.body, []), {
+      items: [
+        { user_id: mentor.id, username: mentor.username, role: 'mentor', joined_at: '<time>' },
+        { user_id: u.id, username: u.username, role: 'developer', joined_at: '<time>' },
+      ],
+      next_cursor: null,
+    });
     const joined = (
       await outboxOf<{ user_id: number; via: string; application_id: number }>(t, 'member.joined')
     ).filter((e) => e.application_id === id);
@@ -390,16 +433,13 @@ describe('application state machine', () => {
     assert.equal((await withdraw(u, id)).status, 200);
     const res = await decide(mentor, id, 'accepted');
     assert.equal(res.status, 409);
-    assert.equal(
-      res.body.detail,
-      'Application cannot become accepted: it is already withdrawn; only a pending application can be decided or withdrawn',
-    );
+    assert.deepEqual(res.body, { detail: alreadyDecided('accepted', 'withdrawn') });
     assert.equal((await withdraw(u, id)).status, 409);
     const id2 = await applyTo(t, u, project.id);
     assert.equal((await decide(mentor, id2, 'rejected')).status, 200);
     const again = await decide(mentor, id2, 'accepted');
     assert.equal(again.status, 409);
-    assert.match(String(again.body.detail), /it is already rejected/);
+    assert.deepEqual(again.body, { detail: alreadyDecided('accepted', 'rejected') });
     const bad = await decide(mentor, id2, 'withdrawn');
     assert.equal(bad.status, 422, 'a decision is accepted or rejected only');
   });
@@ -418,10 +458,9 @@ describe('application state machine', () => {
     }
     const res = await decide(mentor, a1, 'accepted');
     assert.equal(res.status, 409);
-    assert.equal(
-      res.body.detail,
-      'Project is completed; applicants can join only while it is recruiting or active',
-    );
+    assert.deepEqual(res.body, {
+      detail: 'Project is completed; applicants can join only while it is recruiting or active',
+    });
     assert.equal((await decide(mentor, a2, 'rejected')).status, 200);
   });
 });
@@ -443,8 +482,17 @@ describe('the race for the last place', () => {
     const conflicts = results.filter((r) => r.status === 409);
     assert.equal(ok.length, 1, results.map((r) => `${r.status} ${r.text}`).join('\n'));
     assert.equal(conflicts.length, 7);
+    const winner = ids[results.indexOf(ok[0]!)]!;
+    assert.deepEqual(
+      normalised(ok[0]!.body, []),
+      applicationBody(winner, p, applicants[ids.indexOf(winner)]!, {
+        status: 'accepted',
+        decided_by: mentor.id,
+        decided_at: '<time>',
+      }),
+    );
     for (const c of conflicts) {
-      assert.equal(c.body.detail, 'No developer place left on this project: 1 of 1 taken');
+      assert.deepEqual(c.body, { detail: 'No developer place left on this project: 1 of 1 taken' });
     }
     const count = await t.database.pool.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM project_members WHERE project_id = $1 AND role = 'developer'",
@@ -457,7 +505,14 @@ describe('the race for the last place', () => {
     );
     assert.equal(accepted.rows[0]?.n, 1, 'the losers stay pending');
     const project = await request(t.url, 'GET', `/api/v1/projects/${p.id}`);
-    assert.equal(project.body.developers_count, 1);
+    assert.deepEqual(
+      normalised(project.body, []),
+      projectBody(p, superuser.id, {
+        status: 'recruiting',
+        developer_slots: 1,
+        developers_count: 1,
+      }),
+    );
   });
 
   test('3 places, 8 concurrent accepts by a mentor and a superuser: exactly three join', async () => {

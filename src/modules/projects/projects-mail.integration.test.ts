@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
 import { startTestApp, type TestApp } from '../../../test/helpers/app.js';
-import { request } from '../../../test/helpers/http.js';
+import { normalised, request } from '../../../test/helpers/http.js';
+import { userBody } from '../../../test/helpers/normalise.js';
 import { startMailDev, type MailDev, type StoredMail } from '../../../test/helpers/maildev.js';
 import { makeProject, makeUser, type Actor } from '../../../test/helpers/projects.js';
 import { deleteTestTopology, mailTestEnv } from '../../../test/helpers/worker.js';
@@ -133,7 +134,10 @@ describe('application mails', () => {
         token: u.token,
         json: { locale: 'ru' },
       });
-      assert.equal(res.body.locale, 'ru');
+      assert.deepEqual(
+        [res.status, normalised(res.body, [])],
+        [200, userBody(u, { email_verified: true, locale: 'ru' })],
+      );
     }
     const title = 'Locales';
     const p = await makeProject(t, superuser, {
