@@ -58,12 +58,18 @@ export interface AppDeps {
  * Compiled serializers (fast-json-stringify) only for success responses, where the schema
  * also filters fields (no hash can leak, S11). Error bodies are built by the error handler
  * from fixed sentences and go through JSON.stringify: compiling one serializer per error
- * status per route doubled start-up time (P7).
+ * status per route doubled start-up time (P7). Each one is compiled on its first response,
+ * not while the app starts (ADR 0028): most processes never answer most routes.
  */
 const successOnlySerializers: SerializerFactory = (externalSchemas, options) => {
   const fast = SerializerSelector()(externalSchemas, options);
-  return (route) =>
-    Number(route.httpStatus) >= 400 ? (data: unknown) => JSON.stringify(data) : fast(route);
+  return (route) => {
+    if (Number(route.httpStatus) >= 400) {
+      return (data: unknown) => JSON.stringify(data);
+    }
+    let compiled: ((data: unknown) => string) | undefined;
+    return (data: unknown) => (compiled ??= fast(route))(data);
+  };
 };
 
 /** The composition root: infrastructure plugins, then services, then routes (style rule 1). */
