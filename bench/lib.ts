@@ -102,11 +102,12 @@ function rssOf(pid: number): number {
 export async function startBuiltServer(
   env: Record<string, string>,
   script = 'dist/src/server.js',
+  nodeArgs: string[] = [],
 ): Promise<StartedServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const started = performance.now();
-  const child = spawn(process.execPath, [join(projectRoot, script)], {
+  const child = spawn(process.execPath, [...nodeArgs, join(projectRoot, script)], {
     cwd: projectRoot,
     env: {
       ...process.env,
