@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import type { DestinationStream } from 'pino';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
 import { SerializerSelector, type SerializerFactory } from '@fastify/fast-json-stringify-compiler';
 import type { Config } from './config.js';
@@ -8,7 +9,7 @@ import { createDatabase, type Database } from './db/client.js';
 import type { RateLimitStore } from './lib/rate-limiter.js';
 import { createRateLimitStore } from './lib/redis-rate-limit-store.js';
 import errorsPlugin from './plugins/errors.js';
-import securityHeaders from './plugins/security-headers.js';
+import { securityHeaderSets, securityHeadersFor } from './plugins/security-headers.js';
 import { parseQueryString } from './lib/input-rules.js';
 import { prettyTransport, REDACT } from './lib/logger.js';
 import hardeningPlugin, { hardenedServerOptions, safeSerializers } from './plugins/hardening.js';
@@ -111,21 +112,22 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   // by NOTIFY for other processes; the embedded mode's relay is in this process).
   const outboxWatch = watchOutboxCommits(database.pool, { notify: !config.embedded.database });
   // R13: close() stops accepting; requests already in flight finish before the pool closes.
-  // One callback-style onRequest hook does both per-request jobs (in-flight tracking and the
-  // request-id header): every hook and every promise is paid by every request (P9).
-  const inFlight = new Set<FastifyRequest>();
+  // One callback-style onRequest hook does every per-request job of the production plugins
+  // (request-id header, security headers, in-flight tracking): every hook and every promise is
+  // paid by every request (P9, ADR 0028). A response leaves the in-flight set when it closes,
+  // answered or aborted: one listener without a closure, instead of an onResponse and an
+  // onRequestAbort hook (the latter cost every request a 'close' listener of its own anyway).
+  const inFlight = new Set<ServerResponse>();
+  function settled(this: ServerResponse) {
+    inFlight.delete(this);
+  }
   if (full) {
+    const headers = securityHeaderSets(config.publicUrl);
     app.addHook('onRequest', (request, reply, done) => {
-      inFlight.add(request);
       reply.header('x-request-id', request.id);
-      done();
-    });
-    app.addHook('onResponse', (request, _reply, done) => {
-      inFlight.delete(request);
-      done();
-    });
-    app.addHook('onRequestAbort', (request, done) => {
-      inFlight.delete(request);
+      reply.headers(securityHeadersFor(headers, request.url));
+      inFlight.add(reply.raw);
+      reply.raw.on('close', settled);
       done();
     });
   }
@@ -149,9 +151,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   });
   await app.register(errorsPlugin);
   await app.register(metricsPlugin, { pool: database.pool });
-  if (full) {
-    await app.register(securityHeaders, { publicUrl: config.publicUrl });
-  }
   await app.register(cors, {
     origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
     credentials: false,
