@@ -65,6 +65,8 @@ export interface StartedServer {
   coldStartCpuMs: number;
   /** Resident memory of the process and its children (cluster workers). */
   rssMb(): number;
+  /** CPU time (user + system, ms) the process has used so far: per-request cost under load. */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -149,6 +151,7 @@ export async function startBuiltServer(
     coldStartMs,
     coldStartCpuMs,
     rssMb: () => processTree(child.pid!).reduce((sum, pid) => sum + rssOf(pid), 0),
+    cpuMs: () => cpuMs(child.pid!),
     stop: () =>
       new Promise<void>((resolve) => {
         if (exited) {
