@@ -65,6 +65,8 @@ export interface StartedServer {
   coldStartCpuMs: number;
   /** Resident memory of the process and its children (cluster workers). */
   rssMb(): number;
+  /** CPU time (user + system, ms) the process has used so far: per-request cost under load. */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -102,11 +104,12 @@ function rssOf(pid: number): number {
 export async function startBuiltServer(
   env: Record<string, string>,
   script = 'dist/src/server.js',
+  nodeArgs: string[] = [],
 ): Promise<StartedServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const started = performance.now();
-  const child = spawn(process.execPath, [join(projectRoot, script)], {
+  const child = spawn(process.execPath, [...nodeArgs, join(projectRoot, script)], {
     cwd: projectRoot,
     env: {
       ...process.env,
@@ -148,6 +151,7 @@ export async function startBuiltServer(
     coldStartMs,
     coldStartCpuMs,
     rssMb: () => processTree(child.pid!).reduce((sum, pid) => sum + rssOf(pid), 0),
+    cpuMs: () => cpuMs(child.pid!),
     stop: () =>
       new Promise<void>((resolve) => {
         if (exited) {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import type { DestinationStream } from 'pino';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
 import { SerializerSelector, type SerializerFactory } from '@fastify/fast-json-stringify-compiler';
 import type { Config } from './config.js';
@@ -8,7 +9,7 @@ import { createDatabase, type Database } from './db/client.js';
 import type { RateLimitStore } from './lib/rate-limiter.js';
 import { createRateLimitStore } from './lib/redis-rate-limit-store.js';
 import errorsPlugin from './plugins/errors.js';
-import securityHeaders from './plugins/security-headers.js';
+import { securityHeaderSets, securityHeadersFor } from './plugins/security-headers.js';
 import { parseQueryString } from './lib/input-rules.js';
 import { prettyTransport, REDACT } from './lib/logger.js';
 import hardeningPlugin, { hardenedServerOptions, safeSerializers } from './plugins/hardening.js';
@@ -58,12 +59,18 @@ export interface AppDeps {
  * Compiled serializers (fast-json-stringify) only for success responses, where the schema
  * also filters fields (no hash can leak, S11). Error bodies are built by the error handler
  * from fixed sentences and go through JSON.stringify: compiling one serializer per error
- * status per route doubled start-up time (P7).
+ * status per route doubled start-up time (P7). Each one is compiled on its first response,
+ * not while the app starts (ADR 0028): most processes never answer most routes.
  */
 const successOnlySerializers: SerializerFactory = (externalSchemas, options) => {
   const fast = SerializerSelector()(externalSchemas, options);
-  return (route) =>
-    Number(route.httpStatus) >= 400 ? (data: unknown) => JSON.stringify(data) : fast(route);
+  return (route) => {
+    if (Number(route.httpStatus) >= 400) {
+      return (data: unknown) => JSON.stringify(data);
+    }
+    let compiled: ((data: unknown) => string) | undefined;
+    return (data: unknown) => (compiled ??= fast(route))(data);
+  };
 };
 
 /** The composition root: infrastructure plugins, then services, then routes (style rule 1). */
@@ -108,21 +115,35 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   // by NOTIFY for other processes; the embedded mode's relay is in this process).
   const outboxWatch = watchOutboxCommits(database.pool, { notify: !config.embedded.database });
   // R13: close() stops accepting; requests already in flight finish before the pool closes.
-  // One callback-style onRequest hook does both per-request jobs (in-flight tracking and the
-  // request-id header): every hook and every promise is paid by every request (P9).
-  const inFlight = new Map<FastifyRequest, FastifyReply>();
+  // One callback-style onRequest hook does every per-request job of the production plugins
+  // (request-id header, security headers, in-flight tracking): every hook and every promise is
+  // paid by every request (P9, ADR 0028). A response leaves the in-flight set when it closes,
+  // answered or aborted: one listener without a closure, instead of an onResponse and an
+  // onRequestAbort hook (the latter cost every request a 'close' listener of its own anyway).
+  const inFlight = new Set<ServerResponse>();
+  // A client that went away after sending its whole request closes the response while its
+  // handler still runs (a sign-in hashing): the handler has finished once it has ended the
+  // response, written or not (ADR 0027). Those few wait here; each later close sweeps the
+  // ended ones, so the set holds only handlers still running.
+  const abandoned = new Set<ServerResponse>();
+  function settled(this: ServerResponse) {
+    inFlight.delete(this);
+    if (!this.writableEnded) {
+      abandoned.add(this);
+    }
+    for (const res of abandoned) {
+      if (res.writableEnded) {
+        abandoned.delete(res);
+      }
+    }
+  }
   if (full) {
+    const headers = securityHeaderSets(config.publicUrl);
     app.addHook('onRequest', (request, reply, done) => {
-      inFlight.set(request, reply);
       reply.header('x-request-id', request.id);
-      done();
-    });
-    app.addHook('onResponse', (request, _reply, done) => {
-      inFlight.delete(request);
-      done();
-    });
-    app.addHook('onRequestAbort', (request, done) => {
-      inFlight.delete(request);
+      reply.headers(securityHeadersFor(headers, request.url));
+      inFlight.add(reply.raw);
+      reply.raw.on('close', settled);
       done();
     });
   }
@@ -133,10 +154,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     );
   app.addHook('onClose', async () => {
     const deadline = Date.now() + config.shutdownTimeoutMs;
-    // A client that went away after sending its whole request gets neither onResponse (no
-    // 'finish' on a closed socket) nor onRequestAbort (the request was complete): its
-    // handler has finished once it has ended the response, whether or not that was written.
-    const handling = () => [...inFlight.values()].some((reply) => !reply.raw.writableEnded);
+    const handling = () => inFlight.size > 0 || [...abandoned].some((res) => !res.writableEnded);
     while (handling() && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -150,9 +168,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   });
   await app.register(errorsPlugin);
   await app.register(metricsPlugin, { pool: database.pool });
-  if (full) {
-    await app.register(securityHeaders, { publicUrl: config.publicUrl });
-  }
   await app.register(cors, {
     origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
     credentials: false,

@@ -1,14 +1,6 @@
-import type { FastifyInstance } from 'fastify';
-import fp from 'fastify-plugin';
-
 // Security headers (S15, S17; ADR 0008). They replace @fastify/helmet: every header helmet
-// sent is kept, but the sets are computed once at start and one hook copies the right one
-// onto each reply (P9: no per-request policy building).
-
-export interface SecurityHeadersOptions {
-  /** PUBLIC_URL: `upgrade-insecure-requests` only when the service is served over HTTPS. */
-  publicUrl: string;
-}
+// sent is kept, but the sets are computed once at start and one hook (in app.ts) copies the
+// right one onto each reply.
 
 type Directives = Record<string, string[]>;
 
@@ -73,6 +65,7 @@ export interface SecurityHeaderSets {
   docs: Readonly<Record<string, string>>;
 }
 
+/** PUBLIC_URL decides `upgrade-insecure-requests`: only when the service is served over HTTPS. */
 export function securityHeaderSets(publicUrl: string): SecurityHeaderSets {
   const https = new URL(publicUrl).protocol === 'https:';
   return {
@@ -91,13 +84,14 @@ function isDocs(url: string): boolean {
   return url === '/docs' || url.startsWith('/docs/') || url.startsWith('/docs?');
 }
 
-async function securityHeaders(app: FastifyInstance, opts: SecurityHeadersOptions) {
-  const sets = securityHeaderSets(opts.publicUrl);
-  // Callback style: an async hook costs every request a promise (P9).
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(isDocs(request.url) ? sets.docs : sets.app);
-    done();
-  });
+/**
+ * The set a response to `url` carries: Swagger UI's for /docs, the application's for the rest.
+ * app.ts copies it onto every reply from its one production onRequest hook (P9: one hook per
+ * request for headers, request id and in-flight tracking; no per-request policy building).
+ */
+export function securityHeadersFor(
+  sets: SecurityHeaderSets,
+  url: string,
+): Readonly<Record<string, string>> {
+  return isDocs(url) ? sets.docs : sets.app;
 }
-
-export default fp(securityHeaders, { name: 'security-headers', fastify: '5.x' });
