@@ -145,12 +145,26 @@ async function errorsPlugin(app: FastifyInstance) {
   app.setNotFoundHandler((request, reply) => {
     // R14: a known path with another method is a 405 naming the methods it has.
     const allow = request.server.allowedMethods?.(request.url) ?? [];
+    // A route of this very method has this path, so only a parameter over maxParamLength
+    // can have kept the router from it: with the web application's `/*` route registered,
+    // find-my-way falls back to that route instead of raising FST_ERR_MAX_PARAM_LENGTH, and
+    // the path reaches here. It is the same 414 as in a process without the web app (R14).
+    if (allow.includes(request.method) && hasLongSegment(request)) {
+      const { status, detail } = ERROR_HTTP.param_too_long(undefined);
+      return send(reply, status, { detail });
+    }
     if (allow.length > 0) {
       reply.header('Allow', allow.join(', '));
       return send(reply, 405, { detail: 'Method Not Allowed' });
     }
     return send(reply, 404, { detail: 'Not Found' });
   });
+}
+
+function hasLongSegment(request: FastifyRequest): boolean {
+  const max = request.server.initialConfig.maxParamLength ?? 100;
+  const path = request.url.split('?', 1)[0] ?? '';
+  return path.split('/').some((segment) => segment.length > max);
 }
 
 function safeClientMessage(error: FastifyError): string {

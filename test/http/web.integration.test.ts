@@ -98,6 +98,21 @@ describe('serving the built web application', () => {
     assert.equal(post.status, 404);
   });
 
+  test('R14 with the web app on: a path parameter over 200 characters is 414, a known path with another method 405', async () => {
+    // The client-route handler's `/*` must not turn the API's refusals into others: the
+    // router falls back to it for a parameter over maxParamLength instead of refusing.
+    const long = `/api/v1/projects/${'7'.repeat(201)}`;
+    for (const headers of [HTML, { accept: 'application/json' }]) {
+      const res = await request(t.url, 'GET', long, { headers });
+      assert.deepEqual([res.status, res.body], [414, { detail: 'A path segment is too long' }]);
+    }
+    const atLimit = await request(t.url, 'GET', `/api/v1/projects/${'7'.repeat(200)}`);
+    assert.equal(atLimit.status, 422);
+    const put = await request(t.url, 'PUT', '/api/v1/projects/42', { json: {} });
+    assert.deepEqual([put.status, put.body], [405, { detail: 'Method Not Allowed' }]);
+    assert.equal(put.headers.get('allow'), 'DELETE, GET, HEAD, PATCH');
+  });
+
   test('S17: the page carries the SPA CSP: no inline script, no framing', async () => {
     const res = await request(t.url, 'GET', '/projects/42', { headers: HTML });
     const csp = res.headers.get('content-security-policy') ?? '';
