@@ -76,6 +76,7 @@ const LONGEST_FIRST = [
   'test/cli/scripts.integration.test.ts',
   'src/modules/users/account-security.integration.test.ts',
   'src/modules/users/namespace.integration.test.ts',
+  'test/ops/bundle.integration.test.ts',
   'test/ops/worker-health.integration.test.ts',
   'src/modules/webhooks/webhooks-crash.integration.test.ts',
   'src/modules/users/account-mail.integration.test.ts',

@@ -1,5 +1,6 @@
 // The API as a child process (src/server.ts, or src/cluster.ts for several workers), for
-// tests that need more than one process: shared limits (R18), worker supervision.
+// tests that need more than one process: shared limits (R18), worker supervision. The built
+// bundle's entries (dist/bundle/*.js, `npm run build:bundle`) run with plain node.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -28,12 +29,14 @@ export interface ApiProcess {
 
 /** Starts `entry` with a test environment (own database URL, keys, port 0) plus `env`. */
 export async function startApiProcess(
-  entry: 'src/server.ts' | 'src/cluster.ts',
+  entry: 'src/server.ts' | 'src/cluster.ts' | 'dist/bundle/server.js' | 'dist/bundle/cluster.js',
   databaseUrl: string,
   env: Record<string, string> = {},
 ): Promise<ApiProcess> {
   const keys = testKeyPaths();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, entry)], {
+  const script = join(projectRoot, entry);
+  const args = entry.endsWith('.ts') ? ['--import', 'tsx', script] : [script];
+  const child = spawn(process.execPath, args, {
     cwd: projectRoot,
     env: {
       PATH: process.env.PATH ?? '',
