@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import pino from 'pino';
+import { ManualClock } from '../../../test/helpers/ports.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Broker, OutgoingMessage } from '../events/broker.js';
 import { BUSY_POLL_MS, BUSY_WINDOW_MS, OutboxRelay, type RelayEvent } from './outbox.relay.js';
@@ -14,36 +15,6 @@ import type {
   OutboxStore,
   PendingEvent,
 } from './outbox.store.js';
-
-/** Time that moves only when a test says so; due timers fire in order. */
-class ManualClock implements Clock {
-  private t = 0;
-  private timers: { at: number; fn: () => void }[] = [];
-
-  now(): number {
-    return this.t;
-  }
-
-  setTimer(fn: () => void, ms: number): () => void {
-    const timer = { at: this.t + ms, fn };
-    this.timers.push(timer);
-    return () => {
-      this.timers = this.timers.filter((x) => x !== timer);
-    };
-  }
-
-  advance(ms: number): void {
-    this.t += ms;
-    for (;;) {
-      const due = this.timers.filter((x) => x.at <= this.t).sort((a, b) => a.at - b.at)[0];
-      if (!due) {
-        return;
-      }
-      this.timers = this.timers.filter((x) => x !== due);
-      due.fn();
-    }
-  }
-}
 
 interface Row extends PendingEvent {
   dueAt: number;
