@@ -11,6 +11,7 @@ import { createRateLimitStore } from './lib/redis-rate-limit-store.js';
 import errorsPlugin from './plugins/errors.js';
 import { securityHeaderSets, securityHeadersFor } from './plugins/security-headers.js';
 import { parseQueryString } from './lib/input-rules.js';
+import { lazyChildLogger } from './lib/lazy-logger.js';
 import { prettyTransport, REDACT } from './lib/logger.js';
 import hardeningPlugin, { hardenedServerOptions, safeSerializers } from './plugins/hardening.js';
 import metricsPlugin from './plugins/metrics.js';
@@ -78,6 +79,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const full = deps.productionPlugins !== false;
   const app = Fastify({
     logController: new OneLineRequestLog(),
+    childLoggerFactory: lazyChildLogger,
     logger: {
       level: full ? config.logLevel : 'silent',
       redact: REDACT,
