@@ -20,10 +20,10 @@ function parent(level: string) {
   const logger = pino({ level, redact: REDACT, base: null, timestamp: false }, stream);
   let children = 0;
   const child = logger.child.bind(logger);
-  (logger as { child: typeof child }).child = (...args: Parameters<typeof child>) => {
+  logger.child = ((...args: Parameters<typeof child>) => {
     children += 1;
     return child(...args);
-  };
+  }) as typeof logger.child;
   return { logger: logger as unknown as FastifyBaseLogger, lines, children: () => children };
 }
 
