@@ -81,7 +81,7 @@ export function projectBody(
  * after `normalised(body, [])`, pending unless `changed` says otherwise.
  */
 export function applicationBody(
-  id: number,
+  id: number | string,
   project: { id: number; title: string },
   applicant: { id: number; username: string },
   changed: Record<string, unknown> = {},

@@ -30,6 +30,11 @@ const cacheFiles = () =>
     .filter((f) => f.endsWith('.cache'))
     .sort();
 
+async function assertHealthy(url: string): Promise<void> {
+  const health = await request(url, 'GET', '/health');
+  assert.deepEqual([health.status, health.body], [200, { status: 'ok' }]);
+}
+
 describe('npm run build:bundle: dist/bundle/server.js and cluster.js', () => {
   let db: TestDatabase;
   let md: MailDev;
@@ -95,14 +100,7 @@ describe('npm run build:bundle: dist/bundle/server.js and cluster.js', () => {
     assert.deepEqual(cacheFiles(), []);
     const p = await startApiProcess('dist/bundle/server.js', db.url, env);
     procs.push(p);
-    const health = await request(p.url, 'GET', '/health');
-    assert.deepEqual(
-      { status: health.status, body: health.body },
-      {
-        status: 200,
-        body: { status: 'ok' },
-      },
-    );
+    await assertHealthy(p.url);
     await p.stop('SIGTERM');
     assert.deepEqual(await p.exited, { code: 0, signal: null }, p.output());
     assert.deepEqual(cacheFiles(), [cacheName]);
@@ -183,14 +181,7 @@ describe('npm run build:bundle: dist/bundle/server.js and cluster.js', () => {
     procs.push(p);
     await eventually(async () => p.count(/"msg":"worker listening"/) === 2, 60_000, 'two workers');
     assert.equal(p.count(/"msg":"primary started"/), 1);
-    const health = await request(p.url, 'GET', '/health');
-    assert.deepEqual(
-      { status: health.status, body: health.body },
-      {
-        status: 200,
-        body: { status: 'ok' },
-      },
-    );
+    await assertHealthy(p.url);
     await p.stop('SIGTERM');
     assert.deepEqual(await p.exited, { code: 0, signal: null }, p.output());
     // The workers, forked with the primary's flags, took the same cache.

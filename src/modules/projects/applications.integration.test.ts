@@ -69,21 +69,10 @@ describe('POST /projects/{id}/applications', () => {
     });
     assert.equal(res.status, 201, res.text);
     // The whole body; the motivation is stored and answered as sent (no HTML handling here).
-    assert.deepEqual(normalised(res.body), {
-      id: '<id>',
-      project_id: project.id,
-      project_title: project.title,
-      applicant_id: user.id,
-      applicant_username: user.username,
-      role: 'developer',
-      motivation: '<b>I love SQL</b>',
-      status: 'pending',
-      decided_by: null,
-      decided_at: null,
-      reason: null,
-      created_at: '<time>',
-      updated_at: '<time>',
-    });
+    assert.deepEqual(
+      normalised(res.body),
+      applicationBody('<id>', project, user, { motivation: '<b>I love SQL</b>' }),
+    );
     const id = res.body.id as number;
     const [ev] = (await outboxOf<Record<string, unknown>>(t, 'application.submitted')).filter(
       (e) => e.application_id === id,

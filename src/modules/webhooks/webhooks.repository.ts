@@ -12,15 +12,7 @@ import {
   type DeliveryStatus,
   type SubscriptionRow,
 } from './webhooks.table.js';
-import type {
-  AttemptRecord,
-  AttemptResult,
-  DeliveryJob,
-  FannedOut,
-  WebhookDeliveryStore,
-} from './webhooks.store.js';
-
-export type { AttemptRecord, DeliveryJob, FannedOut };
+import type { AttemptResult, WebhookDeliveryStore } from './webhooks.store.js';
 
 export type SubscriptionInsert = typeof webhookSubscriptions.$inferInsert;
 export type SubscriptionPatch = Partial<

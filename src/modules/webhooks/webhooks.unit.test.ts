@@ -7,7 +7,7 @@ import { isValidFilter, selects } from './event-types.js';
 import { addressProblem, SsrfGuard, UrlRefused } from './ssrf.js';
 import { retryAfterMs, signatures } from './webhooks.consumer.js';
 import { newSecret } from './webhooks.service.js';
-import type { DeliveryJob } from './webhooks.repository.js';
+import type { DeliveryJob } from './webhooks.store.js';
 
 const none: Parameters<typeof addressProblem>[1] = [];
 

@@ -19,7 +19,7 @@ import { translateRule } from '@/lib/i18n/rules';
 import { useMe } from '@/lib/session/hooks';
 import { confirm, email, password, required, username } from '@/lib/validation';
 import { useArchiveMe, useChangePassword, useResendVerification, useUpdateMe } from '../api/me';
-import { Section } from './Section';
+import { Section } from '@/components/Section';
 import { Sessions } from './Sessions';
 
 export function ProfilePage() {
@@ -79,7 +79,7 @@ function Details({ user }: { user: User }) {
     validate: { username: translateRule(t, username) },
   });
   return (
-    <Section title={t('me.details')}>
+    <Section maw={560} title={t('me.details')}>
       <form noValidate onSubmit={form.onSubmit((v) => update.mutate(v))}>
         <Stack>
           <TextInput
@@ -111,7 +111,7 @@ function Language({ user }: { user: User }) {
   const { t } = useTranslation();
   const update = useUpdateMe();
   return (
-    <Section title={t('me.languageTitle')}>
+    <Section maw={560} title={t('me.languageTitle')}>
       <SegmentedControl
         w="fit-content"
         aria-label={t('me.languageTitle')}
@@ -140,7 +140,7 @@ function ChangeEmail({ user }: { user: User }) {
     validate: { email: translateRule(t, email), current_password: translateRule(t, required) },
   });
   return (
-    <Section title={t('me.emailTitle')}>
+    <Section maw={560} title={t('me.emailTitle')}>
       <Text size="sm">{t('me.emailHint')}</Text>
       <form
         noValidate
@@ -183,7 +183,7 @@ function ChangePassword({ user }: { user: User }) {
     },
   });
   return (
-    <Section title={t('me.passwordTitle')}>
+    <Section maw={560} title={t('me.passwordTitle')}>
       <form
         noValidate
         onSubmit={form.onSubmit((v) => change.mutate(v, { onSuccess: () => form.reset() }))}
@@ -224,7 +224,7 @@ function Archive() {
     validate: { current_password: translateRule(t, required) },
   });
   return (
-    <Section title={t('me.archiveTitle')}>
+    <Section maw={560} title={t('me.archiveTitle')}>
       <Text size="sm">{t('me.archiveHint')}</Text>
       <form
         noValidate

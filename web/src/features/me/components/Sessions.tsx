@@ -2,7 +2,7 @@ import { Badge, Button, Group, Stack, Text } from '@mantine/core';
 import { Done, ErrorState, FormError, Loading } from '@/components/PageState';
 import { formatDateTime, useTranslation } from '@/lib/i18n';
 import { useEndOtherSessions, useEndSession, useMySessions } from '../api/me';
-import { Section } from './Section';
+import { Section } from '@/components/Section';
 
 /** The user's signed-in sessions (issue 12): end one, or all but this page's. */
 export function Sessions() {
@@ -69,7 +69,7 @@ export function Sessions() {
     );
   }
   return (
-    <Section title={t('me.sessionsTitle')}>
+    <Section maw={560} title={t('me.sessionsTitle')}>
       <Text size="sm">{t('me.sessionsHint')}</Text>
       {body}
     </Section>

@@ -3,20 +3,18 @@ import {
   Button,
   Group,
   NumberInput,
-  Paper,
   Stack,
   Table,
   Text,
   TextInput,
   Textarea,
-  Title,
   VisuallyHidden,
 } from '@mantine/core';
 import { formatDate, useTranslation } from '@/lib/i18n';
 import { useForm } from '@mantine/form';
-import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import { Page } from '@/components/Page';
+import { Section } from '@/components/Section';
 import { Done, Empty, ErrorState, FormError, Loading, NotFound } from '@/components/PageState';
 import { StatusBadge } from '@/components/StatusBadge';
 import { NEXT_STATUS, type Project } from '@/lib/api/types';
@@ -26,19 +24,6 @@ import { useIdParam } from '@/lib/useIdParam';
 import { httpUrl, required } from '@/lib/validation';
 import { useMembers, useProject } from '@/lib/api/projects';
 import { useEditProject, useRemoveMember, type ProjectEdit } from '../api/mentor';
-
-function Section({ title, children }: { title: string; children: ReactNode }) {
-  return (
-    <Paper withBorder p="md" component="section">
-      <Stack>
-        <Title order={2} size="h4">
-          {title}
-        </Title>
-        {children}
-      </Stack>
-    </Paper>
-  );
-}
 
 export function ManagePage() {
   const id = useIdParam();
