@@ -9,7 +9,15 @@ import { spec, tap } from 'node:test/reporters';
 
 const files = process.argv.slice(2);
 let failed = false;
-const stream = run({ files, concurrency: 2, timeout: 300_000 });
+// Three files at a time on two cores: a file spends much of its time waiting on PostgreSQL,
+// RabbitMQ, MailDev or a child process, so with two the cores sat idle about a third of the
+// run (docs/testing.md, ADR 0030). TEST_CONCURRENCY overrides it (1 to debug one file's output).
+const concurrency = Number(process.env.TEST_CONCURRENCY ?? 3);
+if (!Number.isInteger(concurrency) || concurrency < 1) {
+  console.error(`TEST_CONCURRENCY must be a whole number ≥ 1, not ${process.env.TEST_CONCURRENCY}`);
+  process.exit(2);
+}
+const stream = run({ files, concurrency, timeout: 300_000 });
 stream.on('test:fail', () => {
   failed = true;
 });

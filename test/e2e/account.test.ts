@@ -2,7 +2,7 @@
 // Chromium through playwright-core, against the BUILT application served by the API on a real
 // database, with the mail worker and MailDev (setup.ts). Every page visited is checked with
 // axe-core (no serious or critical violation); the main pages are photographed at 1280 and
-// 375 px into docs/screenshots/.
+// 375 px (into docs/screenshots/ with UPDATE_SCREENSHOTS=1).
 // Journeys of an account: password recovery by mail, a session across reloads and sign-out,
 // an archived user's open page signed out.
 import assert from 'node:assert/strict';

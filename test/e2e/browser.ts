@@ -99,10 +99,21 @@ export async function expectAccessible(page: Page, what: string): Promise<void> 
   );
 }
 
-const SHOTS = join(projectRoot, 'docs/screenshots');
+// The documentation's screenshots are rewritten only when asked (UPDATE_SCREENSHOTS=1): a test
+// run must not leave the checkout changed (every run re-encodes the PNGs slightly). Otherwise
+// they go to a temporary folder, so the same code still runs in every e2e file.
+let shotsDir: string | undefined;
+function shots(): string {
+  shotsDir ??=
+    process.env.UPDATE_SCREENSHOTS === '1'
+      ? join(projectRoot, 'docs/screenshots')
+      : mkdtempSync(join(tmpdir(), 'ifd-screenshots-'));
+  return shotsDir;
+}
 
-/** Screenshots of the page at 1280 and 375 px wide (docs/screenshots/NAME-WIDTH.png). */
+/** Screenshots of the page at 1280 and 375 px wide (NAME-WIDTH.png, see shots()). */
 export async function screenshots(page: Page, name: string): Promise<void> {
+  const SHOTS = shots();
   mkdirSync(SHOTS, { recursive: true });
   const original = page.viewportSize() ?? { width: 1280, height: 800 };
   for (const width of [1280, 375]) {

@@ -2,7 +2,7 @@
 // Chromium through playwright-core, against the BUILT application served by the API on a real
 // database, with the mail worker and MailDev (setup.ts). Every page visited is checked with
 // axe-core (no serious or critical violation); the main pages are photographed at 1280 and
-// 375 px into docs/screenshots/.
+// 375 px (into docs/screenshots/ with UPDATE_SCREENSHOTS=1).
 // Journeys of an intern and a mentor: sign-up, the verification link, applying, accepting; and
 // the public pages' JavaScript budget on the same build.
 import assert from 'node:assert/strict';

@@ -2,7 +2,7 @@
 // Chromium through playwright-core, against the BUILT application served by the API on a real
 // database, with the mail worker and MailDev (setup.ts). Every page visited is checked with
 // axe-core (no serious or critical violation); the main pages are photographed at 1280 and
-// 375 px into docs/screenshots/.
+// 375 px (into docs/screenshots/ with UPDATE_SCREENSHOTS=1).
 // The language switch (remembered, a Russian sign-up makes a Russian account with Russian
 // mails) and the application's 404 beside the API's JSON 404.
 import assert from 'node:assert/strict';
