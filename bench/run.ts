@@ -194,15 +194,23 @@ try {
   if (only.has('plain')) {
     // P9: the same app with security headers, request ids, in-flight tracking and logging
     // off, measured against the production server in this run in the order off, on, on, off
-    // per route, so that a machine that speeds up or slows down during the four runs moves
-    // both sides alike; the ratio is of the sums.
+    // per route, so that a machine that speeds up or slows down during the runs moves both
+    // sides alike; the ratio is of the sums. For /health also the floor control: the app with
+    // the security headers alone (off, floor, on, on, floor, off), what keeping every header
+    // costs before any other production work.
     const plain = await startBuiltServer(serverEnv, 'dist/bench/server.js');
+    const floorApp = await startBuiltServer(
+      { ...serverEnv, BENCH_PLUGINS: 'security-headers' },
+      'dist/bench/server.js',
+    );
     try {
       // Besides req/s, the server's CPU time per request of each measured run: on a shared
       // machine it moves far less than throughput (other processes take cores, not work).
-      const cpu = { on: { ms: 0, n: 0 }, off: { ms: 0, n: 0 } };
+      type Side = 'on' | 'off' | 'floor';
+      const fresh = () => ({ ms: 0, n: 0, rps: 0 });
+      let cpu: Record<Side, { ms: number; n: number; rps: number }>;
       const timed = async (
-        side: 'on' | 'off',
+        side: Side,
         s: StartedServer,
         run: () => Promise<LoadResult & { warmupCpuMs: number }>,
       ) => {
@@ -211,38 +219,47 @@ try {
         // Less the warm-up run's CPU: only the measured run's requests are counted.
         cpu[side].ms += s.cpuMs() - before - r.warmupCpuMs;
         cpu[side].n += r.total;
+        cpu[side].rps += r.rps;
+        results.push(r);
         return r;
       };
-      const abba = async (route: string, path: string, opts: CannonOptions) => {
-        cpu.on = { ms: 0, n: 0 };
-        cpu.off = { ms: 0, n: 0 };
-        const off = (i: number) =>
-          timed('off', plain, () =>
-            measureCpu(plain, `${route}, plugins off (${i})`, `${plain.url}${path}`, opts),
-          );
-        const on = (i: number) =>
-          timed('on', server, () =>
-            measureCpu(server, `${route}, production (${i})`, `${api}${path}`, opts),
-          );
-        const runs = [await off(1), await on(1), await on(2), await off(2)];
-        results.push(...runs);
-        const [a, b, c, d] = runs.map((r) => r.rps) as [number, number, number, number];
-        const perRequest = (side: 'on' | 'off') => (cpu[side].ms * 1000) / cpu[side].n;
-        return {
-          rps: (b + c) / (a + d),
-          cpu: perRequest('off') / perRequest('on'),
-          us: `${perRequest('on').toFixed(0)} vs ${perRequest('off').toFixed(0)} µs`,
-        };
+      const abba = async (route: string, path: string, opts: CannonOptions, floor = false) => {
+        cpu = { on: fresh(), off: fresh(), floor: fresh() };
+        const run = (side: Side, s: StartedServer, base: string, label: string, i: number) =>
+          timed(side, s, () => measureCpu(s, `${route}, ${label} (${i})`, `${base}${path}`, opts));
+        const off = (i: number) => run('off', plain, plain.url, 'plugins off', i);
+        const on = (i: number) => run('on', server, api, 'production', i);
+        const headersOnly = (i: number) =>
+          run('floor', floorApp, floorApp.url, 'security headers only', i);
+        await off(1);
+        if (floor) {
+          await headersOnly(1);
+        }
+        await on(1);
+        await on(2);
+        if (floor) {
+          await headersOnly(2);
+        }
+        await off(2);
+        const perRequest = (side: Side) => (cpu[side].ms * 1000) / cpu[side].n;
+        const ratios = (side: Side) => ({
+          rps: cpu[side].rps / cpu.off.rps,
+          cpu: perRequest('off') / perRequest(side),
+          us: `${perRequest(side).toFixed(1)} vs ${perRequest('off').toFixed(1)} µs`,
+        });
+        return { on: ratios('on'), floor: floor ? ratios('floor') : undefined };
       };
       const meOpts = { headers: { authorization: `Bearer ${access}` } };
-      const health = await abba('GET /health', '/health', {});
+      const health = await abba('GET /health', '/health', {}, true);
       const me = await abba('GET /me', '/api/v1/jwt/users/me/', meOpts);
       extra.push(
-        `P9: /health with the production plugins at ${pct(health.rps)} of the app without them (target ≥ 85%); /me at ${pct(me.rps)} (target ≥ 90%)`,
-        `P9 by server CPU per request (production vs off): /health ${health.us}, ${pct(health.cpu)}; /me ${me.us}, ${pct(me.cpu)}`,
+        `P9: /health with the production plugins at ${pct(health.on.rps)} of the app without them (target ≥ 85%); /me at ${pct(me.on.rps)} (target ≥ 90%)`,
+        `P9 by server CPU per request (production vs off): /health ${health.on.us}, ${pct(health.on.cpu)}; /me ${me.on.us}, ${pct(me.on.cpu)}`,
+        `P9 floor: /health with the security headers alone at ${pct(health.floor!.rps)} of the app without them, by CPU ${health.floor!.us}, ${pct(health.floor!.cpu)} (what sending the headers costs before any other production work: P9's floor)`,
       );
     } finally {
       await plain.stop();
+      await floorApp.stop();
     }
   }
   if (only.has('register')) {

@@ -50,10 +50,11 @@ export interface AppDeps {
   logStream?: DestinationStream;
   rateLimitStore?: RateLimitStore;
   /**
-   * false only for the benchmark's comparison run (P9): no security headers, request-id
-   * header, in-flight tracking or logging. Never set from the environment.
+   * Only for the benchmark's comparison apps (P9), never set from the environment. false: no
+   * security headers, request-id header, in-flight tracking or logging. 'security-headers':
+   * the same with the security headers alone, the floor of what keeping them costs.
    */
-  productionPlugins?: boolean;
+  productionPlugins?: boolean | 'security-headers';
 }
 
 /**
@@ -76,7 +77,7 @@ const successOnlySerializers: SerializerFactory = (externalSchemas, options) => 
 
 /** The composition root: infrastructure plugins, then services, then routes (style rule 1). */
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
-  const full = deps.productionPlugins !== false;
+  const full = deps.productionPlugins === undefined || deps.productionPlugins === true;
   const app = Fastify({
     logController: new OneLineRequestLog(),
     childLoggerFactory: lazyChildLogger,
@@ -119,19 +120,24 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   // R13: close() stops accepting; requests already in flight finish before the pool closes.
   // One callback-style onRequest hook does every per-request job of the production plugins
   // (request-id header, security headers, in-flight tracking): every hook and every promise is
-  // paid by every request (P9, ADR 0028). A response leaves the in-flight set when it closes,
-  // answered or aborted: one listener without a closure, instead of an onResponse and an
-  // onRequestAbort hook (the latter cost every request a 'close' listener of its own anyway).
-  const inFlight = new Set<ServerResponse>();
+  // paid by every request (P9, ADR 0028). A response leaves the in-flight count when it
+  // closes, answered or aborted: one listener without a closure, instead of an onResponse and
+  // an onRequestAbort hook (the latter cost every request a 'close' listener of its own
+  // anyway). A count, not a set of responses: adding an object to a Set gives it an identity
+  // hash, which cost /health about 3% of its CPU (docs/benchmarks.md, 2026-12-01 19:36).
+  let inFlight = 0;
   // A client that went away after sending its whole request closes the response while its
   // handler still runs (a sign-in hashing): the handler has finished once it has ended the
   // response, written or not (ADR 0027). Those few wait here; each later close sweeps the
   // ended ones, so the set holds only handlers still running.
   const abandoned = new Set<ServerResponse>();
   function settled(this: ServerResponse) {
-    inFlight.delete(this);
+    inFlight -= 1;
     if (!this.writableEnded) {
       abandoned.add(this);
+    }
+    if (abandoned.size === 0) {
+      return;
     }
     for (const res of abandoned) {
       if (res.writableEnded) {
@@ -139,13 +145,18 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       }
     }
   }
+  const headers = securityHeaderSets(config.publicUrl);
   if (full) {
-    const headers = securityHeaderSets(config.publicUrl);
     app.addHook('onRequest', (request, reply, done) => {
       reply.header('x-request-id', request.id);
       reply.headers(securityHeadersFor(headers, request.url));
-      inFlight.add(reply.raw);
+      inFlight += 1;
       reply.raw.on('close', settled);
+      done();
+    });
+  } else if (deps.productionPlugins === 'security-headers') {
+    app.addHook('onRequest', (request, reply, done) => {
+      reply.headers(securityHeadersFor(headers, request.url));
       done();
     });
   }
@@ -156,7 +167,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     );
   app.addHook('onClose', async () => {
     const deadline = Date.now() + config.shutdownTimeoutMs;
-    const handling = () => inFlight.size > 0 || [...abandoned].some((res) => !res.writableEnded);
+    const handling = () => inFlight > 0 || [...abandoned].some((res) => !res.writableEnded);
     while (handling() && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 10));
     }
