@@ -582,7 +582,11 @@ export async function runMailBench(opts: MailBenchOptions = {}): Promise<MailBen
       ]);
       noteOutboxWrite(p); // committed (autocommit): NOTIFY
     };
-    await paced(m, 'warm-up', 'warm', 100, 1, 1, insertRow); // warms pools and JIT
+    // Warms pools and JIT at the rate the sustained phase offers: a cold worker and MailDev
+    // need 1.5–4.5 s at 500/s to reach their steady speed (mails queue meanwhile; measured
+    // 2026-12-01, docs/benchmarks.md), and P5 is about the pipeline at that rate, not about a
+    // process's first seconds. Reported as a phase of its own (`cold-start`), outside P5.
+    record(await paced(m, 'cold-start', 'warm', sustainedRate, 2, 1, insertRow));
     // The low-rate phase first: the aftermath of a heavy phase (MailDev unlinking thousands of
     // files, autovacuum of the outbox) put 100–300 ms stalls into its tail otherwise.
     if (phases.has('at50')) {
@@ -725,6 +729,12 @@ export function p5Summary(results: PhaseResult[], sustainedRate: number): string
     const queued = ceiling > 0 && ceiling < sustainedRate;
     lines.push(
       `P5 sustained: ${sustained.achievedPerSecond}/s at ${sustainedRate}/s offered, p99 ${sustained.p99Ms} ms (p50 ${sustained.p50Ms}) — target p99 < 100 ms: ${sustained.p99Ms < 100 ? 'met' : 'not met'}${queued ? ` (MailDev alone accepts ${Math.round(ceiling)}/s here: ${sustainedRate}/s offered queues behind it)` : ''}`,
+    );
+  }
+  const cold = byName('cold-start');
+  if (cold) {
+    lines.push(
+      `P5 cold start (the first 2 s of a fresh worker and MailDev at ${cold.targetPerSecond}/s, before the measured phases; not a P5 figure): p99 ${cold.p99Ms} ms (p50 ${cold.p50Ms})`,
     );
   }
   const below = byName('sustained-70%-of-maildev');
