@@ -677,7 +677,7 @@ describe('deliveries', () => {
       15_000,
     );
     assert.deepEqual(mailView(mail), {
-      from: [t.config.mailFrom],
+      from: ['admin@site.com'], // MAIL_FROM's development default
       to: [su.email],
       subject: 'A webhook subscription was disabled',
       text: [
