@@ -408,7 +408,11 @@ describe('authorization matrix (S10)', () => {
     const res = await request(t.url, 'DELETE', `/api/v1/projects/${p.id}/members/${other.id}`, {
       token: mentor.token,
     });
-    assert.equal(res.status, 403, 'a mentor cannot remove another mentor');
+    assert.deepEqual(
+      [res.status, res.body],
+      [403, { detail: 'Only superusers can remove a mentor' }],
+      'a mentor cannot remove another mentor',
+    );
     // d1 left already: for the superuser the project is there, the membership is not.
     const gone = await request(t.url, 'DELETE', `/api/v1/projects/${p.id}/members/${d1.id}`, {
       token: superuser.token,
@@ -548,7 +552,17 @@ describe('project status state machine', () => {
       token: superuser.token,
       json: { status: 'cancelled' },
     });
-    assert.equal(res.status, 422);
+    assert.deepEqual(
+      [res.status, res.body],
+      [
+        422,
+        invalid({
+          loc: ['body', 'status'],
+          msg: 'must be equal to one of the allowed values',
+          type: 'enum',
+        }),
+      ],
+    );
   });
 
   test('places cannot drop below the members already in that role (409)', async () => {
@@ -608,7 +622,7 @@ describe('archival', () => {
       token: plain.token,
       json: { role: 'developer', motivation: '' },
     });
-    assert.equal(apply.status, 404);
+    assert.deepEqual([apply.status, apply.body], [404, { detail: 'Project not found' }]);
     const restored = await request(t.url, 'POST', `/api/v1/projects/${p.id}/restore`, {
       token: superuser.token,
     });
@@ -617,7 +631,7 @@ describe('archival', () => {
     const twice = await request(t.url, 'POST', `/api/v1/projects/${p.id}/restore`, {
       token: superuser.token,
     });
-    assert.equal(twice.status, 409);
+    assert.deepEqual([twice.status, twice.body], [409, { detail: 'Project is not archived' }]);
     assert.equal((await request(t.url, 'GET', `/api/v1/projects/${p.id}`)).status, 200);
     const event = (status: string) => ({
       v: 1,
@@ -644,18 +658,27 @@ describe('appointing mentors', () => {
         token: superuser.token,
         json: { user_id, role: 'mentor' },
       });
-    assert.equal((await appoint(99999999)).status, 404);
+    const nobody = await appoint(99999999);
+    assert.deepEqual([nobody.status, nobody.body], [404, { detail: 'User not found' }]);
     const dup = await appoint(mentor.id);
     assert.equal(dup.status, 409);
     assert.deepEqual(dup.body, { detail: 'User is already a member of this project (as mentor)' });
     const gone = await makeUser(t);
     await t.database.pool.query('UPDATE users SET is_active = false WHERE id = $1', [gone.id]);
-    assert.equal((await appoint(gone.id)).status, 409);
+    const archived = await appoint(gone.id);
+    assert.deepEqual(
+      [archived.status, archived.body],
+      [409, { detail: 'User is archived and cannot become a mentor' }],
+    );
     const role = await request(t.url, 'POST', `/api/v1/projects/${p.id}/members`, {
       token: superuser.token,
       json: { user_id: plain.id, role: 'developer' },
     });
-    assert.equal(role.status, 422, 'only mentors are appointed');
+    assert.deepEqual(
+      [role.status, role.body],
+      [422, invalid({ loc: ['body', 'role'], msg: 'must be equal to constant', type: 'const' })],
+      'only mentors are appointed',
+    );
     const joined = (await outboxOf<{ project_id: number }>(t, 'member.joined')).filter(
       (e) => e.project_id === p.id,
     );
@@ -752,7 +775,10 @@ describe('list visibility and filters', () => {
     const denied = await request(t.url, 'GET', '/api/v1/projects/?archived=true', {
       token: plain.token,
     });
-    assert.equal(denied.status, 403);
+    assert.deepEqual(
+      [denied.status, denied.body],
+      [403, { detail: 'Only superusers can list archived projects' }],
+    );
   });
 
   test('filters: status, tag (case-insensitive), q (substring, wildcards literal)', async () => {
@@ -767,7 +793,18 @@ describe('list visibility and filters', () => {
     assert.deepEqual(await listIds(undefined, '&q=%25%25%25'), []);
     assert.deepEqual(seen(await listIds(undefined, '&q=Visibility')), [], 'draft stays hidden');
     const short = await request(t.url, 'GET', '/api/v1/projects/?q=ru');
-    assert.equal(short.status, 422, 'q needs 3 characters');
+    assert.deepEqual(
+      [short.status, short.body],
+      [
+        422,
+        invalid({
+          loc: ['query', 'q'],
+          msg: 'must NOT have fewer than 3 characters',
+          type: 'string_too_short',
+        }),
+      ],
+      'q needs 3 characters',
+    );
   });
 
   test('keyset pagination walks every row once, newest first; a bad cursor is 422', async () => {
@@ -792,10 +829,22 @@ describe('list visibility and filters', () => {
       walked,
       [...walked].sort((a, b) => b - a),
     );
-    for (const bad of ['garbage!', Buffer.from('{"o":"x","k":1,"id":1}').toString('base64url')]) {
+    const cursorError = (msg: string) =>
+      invalid({ loc: ['query', 'cursor'], msg, type: 'value_error.cursor' });
+    for (const [bad, body] of [
+      ['garbage!', cursorError('Cursor is not valid')],
+      [
+        Buffer.from('{"o":"x","k":1,"id":1}').toString('base64url'),
+        cursorError('Cursor was made for another order_by; start again without a cursor'),
+      ],
+    ] as const) {
       const res = await request(t.url, 'GET', `/api/v1/projects/?cursor=${bad}`);
-      assert.equal(res.status, 422, bad);
+      assert.deepEqual([res.status, res.body], [422, body], bad);
     }
-    assert.equal((await request(t.url, 'GET', '/api/v1/projects/?limit=101')).status, 422);
+    const tooMany = await request(t.url, 'GET', '/api/v1/projects/?limit=101');
+    assert.deepEqual(
+      [tooMany.status, tooMany.body],
+      [422, invalid({ loc: ['query', 'limit'], msg: 'must be <= 100', type: 'less_than_equal' })],
+    );
   });
 });
