@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTestApp, type TestApp } from '../../../test/helpers/app.js';
-import { normalised, request } from '../../../test/helpers/http.js';
-import { applicationBody, projectBody } from '../../../test/helpers/normalise.js';
+import { normalised, request, type Res } from '../../../test/helpers/http.js';
+import { applicationBody, invalid, projectBody } from '../../../test/helpers/normalise.js';
 import {
   applyTo,
   makeProject,
@@ -13,6 +13,14 @@ import {
   outboxOf,
   type Actor,
 } from '../../../test/helpers/projects.js';
+
+const NOT_AUTHENTICATED = { detail: 'Not authenticated' };
+const NO_APPLICATION = { detail: 'Application not found' };
+/** The whole answer of a request: its status and body. */
+async function answers(res: Promise<Res>, status: number, body: unknown): Promise<void> {
+  const r = await res;
+  assert.deepEqual([r.status, r.body], [status, body], r.text);
+}
 
 let t: TestApp;
 let superuser: Actor;
@@ -140,7 +148,7 @@ describe('POST /projects/{id}/applications', () => {
       token: plain.token,
       json: { role: 'developer', motivation: '' },
     });
-    assert.equal(hidden.status, 404);
+    assert.deepEqual([hidden.status, hidden.body], [404, { detail: 'Project not found' }]);
   });
 
   test('one pending application per user and project, also under concurrency (409)', async () => {
@@ -183,7 +191,17 @@ describe('POST /projects/{id}/applications', () => {
       token: plain.token,
       json: { role: 'mentor', motivation: '' },
     });
-    assert.equal(bad.status, 422);
+    assert.deepEqual(
+      [bad.status, bad.body],
+      [
+        422,
+        invalid({
+          loc: ['body', 'role'],
+          msg: 'must be equal to one of the allowed values',
+          type: 'enum',
+        }),
+      ],
+    );
   });
 });
 
@@ -250,9 +268,9 @@ describe('authorization matrix of application routes (S10)', () => {
 
   test('POST /applications/{id}/decision: 401, 404 for strangers, 403 for the applicant, 200 for mentor and superuser', async () => {
     const a1 = applicantApp;
-    assert.equal((await decide(undefined, a1, 'rejected')).status, 401);
-    assert.equal((await decide(plain, a1, 'rejected')).status, 404);
-    assert.equal((await decide(otherMentor, a1, 'rejected')).status, 404);
+    await answers(decide(undefined, a1, 'rejected'), 401, NOT_AUTHENTICATED);
+    await answers(decide(plain, a1, 'rejected'), 404, NO_APPLICATION);
+    await answers(decide(otherMentor, a1, 'rejected'), 404, NO_APPLICATION);
     const own = await decide(applicant, a1, 'accepted');
     assert.equal(own.status, 403);
     assert.deepEqual(own.body, {
@@ -291,13 +309,15 @@ describe('authorization matrix of application routes (S10)', () => {
   test('POST /applications/{id}/withdraw: only the applicant (403 for its mentors, 404 for strangers)', async () => {
     const someone = await makeUser(t);
     const id = await applyTo(t, someone, project.id);
-    assert.equal((await withdraw(undefined, id)).status, 401);
-    assert.equal((await withdraw(plain, id)).status, 404);
-    assert.equal((await withdraw(otherMentor, id)).status, 404);
+    await answers(withdraw(undefined, id), 401, NOT_AUTHENTICATED);
+    await answers(withdraw(plain, id), 404, NO_APPLICATION);
+    await answers(withdraw(otherMentor, id), 404, NO_APPLICATION);
     const m = await withdraw(mentor, id);
     assert.equal(m.status, 403);
     assert.deepEqual(m.body, { detail: 'Only the applicant can withdraw an application' });
-    assert.equal((await withdraw(superuser, id)).status, 403);
+    await answers(withdraw(superuser, id), 403, {
+      detail: 'Only the applicant can withdraw an application',
+    });
     const ok = await withdraw(someone, id);
     assert.equal(ok.status, 200);
     assert.deepEqual(
@@ -315,7 +335,7 @@ describe('authorization matrix of application routes (S10)', () => {
   });
 
   test('GET /users/me/applications: 401 anonymous; each user sees only their own', async () => {
-    assert.equal((await request(t.url, 'GET', '/api/v1/users/me/applications')).status, 401);
+    await answers(request(t.url, 'GET', '/api/v1/users/me/applications'), 401, NOT_AUTHENTICATED);
     const mine = await request<{ items: { applicant_id: number; project_title: string }[] }>(
       t.url,
       'GET',
@@ -423,14 +443,26 @@ describe('application state machine', () => {
     const res = await decide(mentor, id, 'accepted');
     assert.equal(res.status, 409);
     assert.deepEqual(res.body, { detail: alreadyDecided('accepted', 'withdrawn') });
-    assert.equal((await withdraw(u, id)).status, 409);
+    await answers(withdraw(u, id), 409, { detail: alreadyDecided('withdrawn', 'withdrawn') });
     const id2 = await applyTo(t, u, project.id);
     assert.equal((await decide(mentor, id2, 'rejected')).status, 200);
     const again = await decide(mentor, id2, 'accepted');
     assert.equal(again.status, 409);
     assert.deepEqual(again.body, { detail: alreadyDecided('accepted', 'rejected') });
     const bad = await decide(mentor, id2, 'withdrawn');
-    assert.equal(bad.status, 422, 'a decision is accepted or rejected only');
+    const isStatus = { loc: ['body', 'status'], msg: 'must be equal to constant', type: 'const' };
+    assert.deepEqual(
+      [bad.status, bad.body],
+      [
+        422,
+        invalid(isStatus, isStatus, {
+          loc: ['body', 'status'],
+          msg: 'must match a schema in anyOf',
+          type: 'anyOf',
+        }),
+      ],
+      'a decision is accepted or rejected only',
+    );
   });
 
   test('accepting into a completed project is 409 naming its status; rejecting still works', async () => {
