@@ -195,7 +195,7 @@ describe('S23: ending sessions', () => {
     const refreshed = await request(other.url, 'POST', '/api/v1/jwt/refresh/', {
       token: end.refresh_token,
     });
-    assert.equal(refreshed.status, 401);
+    assert.deepEqual([refreshed.status, refreshed.body], [401, { detail: 'Invalid token error.' }]);
     // The other login is untouched, in both instances.
     await assertWorks(t.url, keep.access_token, u);
     await assertWorks(other.url, keep.access_token, u);
