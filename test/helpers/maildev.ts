@@ -203,3 +203,25 @@ export async function startMailDev(ports?: MailDevPorts): Promise<MailDev> {
   };
   return md;
 }
+
+/** What the reader of a mail sees, to compare whole (issue 14): see `mailView`. */
+export interface MailView {
+  from: string[];
+  to: string[];
+  subject: string;
+  text: string;
+}
+
+/**
+ * A mail as its reader sees it: sender and recipient addresses, subject and the text part,
+ * each single-use token of a link (`#token=…`, `?token=…`) as "<token>". A test compares this
+ * whole; one that uses the token reads it from the mail itself.
+ */
+export function mailView(m: StoredMail): MailView {
+  return {
+    from: m.from.map((a) => a.address),
+    to: m.to.map((a) => a.address),
+    subject: m.subject,
+    text: (m.text ?? '').replace(/([#?&]token=)[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/g, '$1<token>'),
+  };
+}

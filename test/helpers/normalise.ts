@@ -1,5 +1,8 @@
 // Whole expected bodies for the v1 shapes (issue 14: tests compare whole bodies, normalised by
 // `normalised` in ./http.ts, instead of picking fields). Each is what a v1 client relies on.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { migrationsFolder } from '../../src/lib/paths.js';
 
 /** A token pair after `normalised`: POST /jwt/login/ and /jwt/refresh/ (api-v1.md). */
 export const TOKEN_PAIR = {
@@ -100,6 +103,39 @@ export function applicationBody(
     reason: null,
     created_at: '<time>',
     updated_at: '<time>',
+    ...changed,
+  };
+}
+
+interface Journal {
+  entries: { when: number; tag: string }[];
+}
+let journal: Journal | undefined;
+
+/**
+ * The migrations this code ships, read from the journal itself (the test's own reading, not
+ * the app's `schemaVersion`): how many, and the newest tag.
+ */
+export function shippedMigrations(): { count: number; latest: string } {
+  journal ??= JSON.parse(
+    readFileSync(join(migrationsFolder, 'meta', '_journal.json'), 'utf8'),
+  ) as Journal;
+  const sorted = [...journal.entries].sort((a, b) => a.when - b.when);
+  return { count: sorted.length, latest: sorted.at(-1)!.tag };
+}
+
+/**
+ * The 200 body of the API's GET /health/ready on a database with every migration applied;
+ * `changed` is what the test's set-up changes (the broker's state, the limits' store).
+ */
+export function readyBody(changed: Record<string, unknown> = {}): Record<string, unknown> {
+  const { count, latest } = shippedMigrations();
+  return {
+    status: 'ok',
+    database: 'up',
+    rate_limit_store: 'memory',
+    schema: { applied: count, expected: count, current: latest, latest },
+    broker: 'up',
     ...changed,
   };
 }

@@ -34,6 +34,10 @@ test('P7: /docs, its assets and /docs/json answer from the lazily built Swagger 
   assert.equal(spec.status, 200);
   assert.equal(spec.body.openapi, '3.1.0');
   assert.ok(spec.body.paths['/api/v1/jwt/login/'], 'the app’s own routes');
+  // The whole document: the one /openapi.json serves.
+  const openapi = await request(t.url, 'GET', '/openapi.json');
+  assert.deepEqual([openapi.status, openapi.body], [200, spec.body]);
 
-  assert.equal((await request(t.url, 'GET', '/docs/static/no-such-file.js')).status, 404);
+  const missing = await request(t.url, 'GET', '/docs/static/no-such-file.js');
+  assert.deepEqual([missing.status, missing.body], [404, { detail: 'Not Found' }]);
 });

@@ -5,7 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { redisTestPrefix, TEST_REDIS_URL } from '../helpers/api-process.js';
 import { register } from '../helpers/factories.js';
-import { request } from '../helpers/http.js';
+import { normalised, request } from '../helpers/http.js';
+import { TOKEN_PAIR } from '../helpers/normalise.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { eventually } from '../helpers/worker.js';
 
@@ -37,7 +38,8 @@ describe('R18: Redis cut → sign-in 503 and not ready; back without a restart',
       'ready with Redis',
     );
     const u = await register(t.url);
-    assert.equal((await loginForm(t.url, u.username, u.password)).status, 200);
+    const ok = await loginForm(t.url, u.username, u.password);
+    assert.deepEqual([ok.status, normalised(ok.body)], [200, TOKEN_PAIR]);
 
     await proxy.cut();
     const refused = await loginForm(t.url, u.username, u.password);
@@ -45,11 +47,16 @@ describe('R18: Redis cut → sign-in 503 and not ready; back without a restart',
     assert.deepEqual(refused.body, { detail: 'Service temporarily unavailable. Try again later.' });
     assert.equal(refused.headers.get('retry-after'), '5');
     const wrong = await loginForm(t.url, u.username, 'not the password');
-    assert.equal(wrong.status, 503, 'a guess is not even checked');
+    assert.deepEqual(
+      [wrong.status, wrong.body],
+      [503, { detail: 'Service temporarily unavailable. Try again later.' }],
+      'a guess is not even checked',
+    );
     const ready = await request(t.url, 'GET', '/health/ready');
     assert.equal(ready.status, 503);
     assert.deepEqual(ready.body, { detail: 'Rate-limit store unavailable' });
-    assert.equal((await request(t.url, 'GET', '/health')).status, 200, 'liveness is unaffected');
+    const live = await request(t.url, 'GET', '/health');
+    assert.deepEqual([live.status, live.body], [200, { status: 'ok' }], 'liveness is unaffected');
 
     await proxy.restore();
     await eventually(
@@ -58,7 +65,6 @@ describe('R18: Redis cut → sign-in 503 and not ready; back without a restart',
       'ready again after Redis returns',
     );
     const back = await loginForm(t.url, u.username, u.password);
-    assert.equal(back.status, 200);
-    assert.equal(typeof back.body.access_token, 'string');
+    assert.deepEqual([back.status, normalised(back.body)], [200, TOKEN_PAIR]);
   });
 });

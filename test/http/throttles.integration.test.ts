@@ -9,6 +9,7 @@ import { startTestApp, type TestApp } from '../helpers/app.js';
 import { redisTestPrefix, TEST_REDIS_URL } from '../helpers/api-process.js';
 import { login, register, type Registered } from '../helpers/factories.js';
 import { request, type Res } from '../helpers/http.js';
+import { invalid } from '../helpers/normalise.js';
 import { makeProject, makeUser, outboxOf } from '../helpers/projects.js';
 
 const PER_ACCOUNT = 5;
@@ -57,9 +58,29 @@ function statuses(results: Res[]): Record<number, number> {
   return out;
 }
 
-function assertLimited(res: Res): void {
-  assert.equal(res.status, 429);
-  assert.ok(typeof res.body.detail === 'string' && res.body.detail.startsWith('Too many'));
+/** How many of the answers were each [status, whole body], e.g. {'401 {"detail":…}': 5}. */
+function outcomes(results: Res[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of results) {
+    const key = `${r.status} ${JSON.stringify(r.body)}`;
+    out[key] = (out[key] ?? 0) + 1;
+  }
+  return out;
+}
+const outcome = (status: number, body: unknown) => `${status} ${JSON.stringify(body)}`;
+
+const WRONG_PASSWORD = outcome(401, { detail: 'Invalid username or password' });
+const LOGIN_THROTTLED = { detail: 'Too many login attempts. Try again later.' };
+/** A wrong current_password (POST /me/password, PATCH /me, DELETE /me). */
+const WRONG_CURRENT = invalid({
+  loc: ['body', 'current_password'],
+  msg: 'Current password is not correct',
+  type: 'value_error.current_password',
+});
+const RATE_LIMITED = { detail: 'Too many requests. Try again later.' };
+
+function assertLimited(res: Res, body: unknown = LOGIN_THROTTLED): void {
+  assert.deepEqual([res.status, res.body], [429, body]);
   const retry = Number(res.headers.get('retry-after'));
   assert.ok(retry >= 1, `Retry-After: ${retry}`);
 }
@@ -76,7 +97,10 @@ describe('S5/S22 sign-in: each attempt counted before the password is checked', 
     const results = await Promise.all(
       Array.from({ length: 30 }, (_, i) => signIn(u.username, `wrong password ${i}`)),
     );
-    assert.deepEqual(statuses(results), { 401: PER_ACCOUNT, 429: 30 - PER_ACCOUNT });
+    assert.deepEqual(outcomes(results), {
+      [WRONG_PASSWORD]: PER_ACCOUNT,
+      [outcome(429, LOGIN_THROTTLED)]: 30 - PER_ACCOUNT,
+    });
     assertLimited(results.find((r) => r.status === 429)!);
     // The owner's right password is refused too while the account is locked.
     assertLimited(await signIn(u.username, u.password));
@@ -103,7 +127,10 @@ describe('S5/S22 sign-in: each attempt counted before the password is checked', 
         signIn(aliases[i % aliases.length]!, `wrong password ${i}`),
       ),
     );
-    assert.deepEqual(statuses(results), { 401: PER_ACCOUNT, 429: 30 - PER_ACCOUNT });
+    assert.deepEqual(outcomes(results), {
+      [WRONG_PASSWORD]: PER_ACCOUNT,
+      [outcome(429, LOGIN_THROTTLED)]: 30 - PER_ACCOUNT,
+    });
     for (const alias of aliases) {
       assertLimited(await signIn(alias, u.password));
     }
@@ -115,14 +142,18 @@ describe('S5/S22 sign-in: each attempt counted before the password is checked', 
     const results = await Promise.all(
       Array.from({ length: 30 }, (_, i) => signIn(forms[i % forms.length]!, 'some password 1')),
     );
-    assert.deepEqual(statuses(results), { 401: PER_ACCOUNT, 429: 30 - PER_ACCOUNT });
+    assert.deepEqual(outcomes(results), {
+      [WRONG_PASSWORD]: PER_ACCOUNT,
+      [outcome(429, LOGIN_THROTTLED)]: 30 - PER_ACCOUNT,
+    });
   });
 
   test('a right password clears the counter (policy: its owner is not locked out by successes)', async () => {
     const u = await register(t.url);
     for (let round = 0; round < 3; round += 1) {
       for (let i = 0; i < PER_ACCOUNT - 1; i += 1) {
-        assert.equal((await signIn(u.username, 'wrong password x')).status, 401);
+        const res = await signIn(u.username, 'wrong password x');
+        assert.equal(outcome(res.status, res.body), WRONG_PASSWORD);
       }
       assert.equal((await signIn(u.email, u.password)).status, 200);
     }
@@ -151,28 +182,35 @@ describe('S22 current_password counts against the same account limit as sign-in'
         }),
       ),
     );
-    assert.deepEqual(statuses(results), { 422: PER_ACCOUNT, 429: 30 - PER_ACCOUNT });
+    assert.deepEqual(outcomes(results), {
+      [outcome(422, WRONG_CURRENT)]: PER_ACCOUNT,
+      [outcome(429, LOGIN_THROTTLED)]: 30 - PER_ACCOUNT,
+    });
     // The same counter: sign-in is locked as well.
     assertLimited(await signIn(u.username, u.password));
   });
 
   test('sign-in failures, PATCH /me and DELETE /me failures add up on one counter', async () => {
     const u = await signedIn();
-    assert.equal((await signIn(u.email, 'wrong password 1')).status, 401);
-    assert.equal((await signIn(u.username, 'wrong password 2')).status, 401);
+    const wrong = async (login: string, password: string) => {
+      const res = await signIn(login, password);
+      assert.equal(outcome(res.status, res.body), WRONG_PASSWORD);
+    };
+    await wrong(u.email, 'wrong password 1');
+    await wrong(u.username, 'wrong password 2');
     const patch = await request(t.url, 'PATCH', '/api/v1/users/me', {
       token: u.token,
       headers: { 'x-forwarded-for': freshIp() },
       json: { email: `new_${u.email}`, current_password: 'wrong password 3' },
     });
-    assert.equal(patch.status, 422);
+    assert.deepEqual([patch.status, patch.body], [422, WRONG_CURRENT]);
     const del = await request(t.url, 'DELETE', '/api/v1/users/me', {
       token: u.token,
       headers: { 'x-forwarded-for': freshIp() },
       json: { current_password: 'wrong password 4' },
     });
-    assert.equal(del.status, 422);
-    assert.equal((await signIn(u.username, 'wrong password 5')).status, 401);
+    assert.deepEqual([del.status, del.body], [422, WRONG_CURRENT]);
+    await wrong(u.username, 'wrong password 5');
     // The sixth check of any kind is refused before the hash.
     assertLimited(
       await request(t.url, 'DELETE', '/api/v1/users/me', {
@@ -199,7 +237,9 @@ describe('S22 profile changes and verification resends: per user and per address
       ),
     );
     assert.deepEqual(statuses(results), { 200: PROFILE_PER_USER, 429: 10 - PROFILE_PER_USER });
-    assertLimited(results.find((r) => r.status === 429)!);
+    for (const r of results.filter((x) => x.status === 429)) {
+      assertLimited(r, RATE_LIMITED);
+    }
   });
 
   test('PATCH /me: several users from one address share the per-address limit', async () => {
@@ -221,6 +261,7 @@ describe('S22 profile changes and verification resends: per user and per address
       results.map((r) => r.status),
       [200, 200, 200, 200, 200, 429],
     );
+    assertLimited(results.at(-1)!, RATE_LIMITED);
   });
 
   test('resend verification: a burst from one user sends at most the per-user limit', async () => {
@@ -234,7 +275,10 @@ describe('S22 profile changes and verification resends: per user and per address
         }),
       ),
     );
-    assert.deepEqual(statuses(results), { 202: PROFILE_PER_USER, 429: 10 - PROFILE_PER_USER });
+    assert.deepEqual(outcomes(results), {
+      [outcome(202, { detail: 'Verification mail sent' })]: PROFILE_PER_USER,
+      [outcome(429, RATE_LIMITED)]: 10 - PROFILE_PER_USER,
+    });
     const mails = (await outboxOf<{ user_id: number }>(t, 'mail.verify_email'))
       .slice(before)
       .filter((p) => p.user_id === u.id);

@@ -9,6 +9,7 @@ import { runMigrations } from '../../src/db/migrate.js';
 import { testConfig } from '../helpers/app.js';
 import { createTestDatabase } from '../helpers/database.js';
 import { freePort } from '../helpers/maildev.js';
+import { readyBody, shippedMigrations } from '../helpers/normalise.js';
 import { TEST_AMQP_URL } from '../helpers/worker.js';
 
 async function appOn(url: string, env: Record<string, string> = {}) {
@@ -37,23 +38,14 @@ describe('R17 readiness', () => {
     const db = await createTestDatabase({ migrate: false });
     const app = await appOn(db.url, { AMQP_URL: TEST_AMQP_URL });
     try {
-      const before = await app.ready();
-      assert.equal(before.status, 503);
-      assert.equal(before.retryAfter, '5');
-      assert.match(
-        String(before.body.detail),
-        /^Database schema is behind the code: 0 of \d+ migrations applied$/,
-      );
+      const { count } = shippedMigrations();
+      assert.deepEqual(await app.ready(), {
+        status: 503,
+        retryAfter: '5',
+        body: { detail: `Database schema is behind the code: 0 of ${count} migrations applied` },
+      });
       await runMigrations(db.url);
-      const afterMigrate = await app.ready();
-      assert.equal(afterMigrate.status, 200);
-      const schema = afterMigrate.body.schema as Record<string, unknown>;
-      assert.equal(afterMigrate.body.status, 'ok');
-      assert.equal(afterMigrate.body.database, 'up');
-      assert.equal(afterMigrate.body.broker, 'up');
-      assert.equal(schema.applied, schema.expected);
-      assert.equal(schema.current, schema.latest);
-      assert.match(String(schema.latest), /^\d{4}_/);
+      assert.deepEqual(await app.ready(), { status: 200, retryAfter: null, body: readyBody() });
     } finally {
       await app.close();
       await db.drop();
@@ -65,10 +57,11 @@ describe('R17 readiness', () => {
     const closedPort = await freePort();
     const app = await appOn(db.url, { AMQP_URL: `amqp://guest:guest@127.0.0.1:${closedPort}` });
     try {
-      const r = await app.ready();
-      assert.equal(r.status, 200);
-      assert.equal(r.body.database, 'up');
-      assert.equal(r.body.broker, 'down');
+      assert.deepEqual(await app.ready(), {
+        status: 200,
+        retryAfter: null,
+        body: readyBody({ broker: 'down' }),
+      });
     } finally {
       await app.close();
       await db.drop();

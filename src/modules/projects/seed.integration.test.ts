@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startTestApp, type TestApp } from '../../../test/helpers/app.js';
-import { request } from '../../../test/helpers/http.js';
+import { normalised, request } from '../../../test/helpers/http.js';
 import { seedProjects } from './seed.js';
 
 let t: TestApp;
@@ -75,9 +75,27 @@ test('seeds n projects with members and applications that obey the domain rules'
     '/api/v1/projects/?limit=100',
   );
   assert.equal(res.status, 200);
-  assert.equal(res.body.items.length, 100);
-  assert.ok(res.body.items.every((p) => ['recruiting', 'active'].includes(p.status)));
-  assert.ok(res.body.items.every((p) => p.tags.length >= 1));
+  // The whole page: the 100 newest visible rows as the database holds them, places counted.
+  const { rows: expected } = await t.database.pool.query(
+    `SELECT p.id, p.title, p.description, p.repository_url, p.tags, p.status,
+            to_char(p.starts_on, 'YYYY-MM-DD') AS starts_on,
+            to_char(p.ends_on, 'YYYY-MM-DD') AS ends_on,
+            p.developer_slots, p.tester_slots,
+            (SELECT count(*)::int FROM project_members m
+              WHERE m.project_id = p.id AND m.role = 'developer') AS developers_count,
+            (SELECT count(*)::int FROM project_members m
+              WHERE m.project_id = p.id AND m.role = 'tester') AS testers_count,
+            p.created_by, p.is_active, '<time>' AS created_at, '<time>' AS updated_at
+       FROM projects p
+      WHERE p.is_active AND p.status IN ('recruiting', 'active')
+      ORDER BY p.id DESC LIMIT 100`,
+  );
+  assert.equal(expected.length, 100);
+  assert.deepEqual(normalised(res.body.items, []), expected);
+  assert.ok(
+    res.body.items.every((p) => p.tags.length >= 1),
+    'every seeded project is tagged',
+  );
 
   // A second call appends (ids continue), it does not collide with the first.
   const again = await seedProjects(t.database.pool, { projects: 10 });

@@ -256,8 +256,12 @@ export class AccountService {
    * Why a link was refused: opened a second time (the page says "already used") or
    * unknown, expired or voided by a newer link (the v1-era detail).
    */
-  private async refusedLink(purpose: AccountTokenPurpose, tokenHash: string): Promise<DomainError> {
-    return (await accountTokensRepository.wasConsumed(this.db, purpose, tokenHash))
+  private async refusedLink(
+    purpose: AccountTokenPurpose,
+    tokenHash: string,
+    db: Executor = this.db,
+  ): Promise<DomainError> {
+    return (await accountTokensRepository.wasConsumed(db, purpose, tokenHash))
       ? new DomainError('link_already_used')
       : new DomainError('invalid_account_token');
   }
@@ -317,13 +321,18 @@ export class AccountService {
     const passwordHash = await hashPassword(input.new_password);
     await transactionWithRetry(this.db, async (tx) => {
       const spent = await accountTokensRepository.consume(tx, 'password_reset', tokenHash);
-      const user = spent && (await usersRepository.lockById(tx, spent.userId));
+      if (spent === undefined) {
+        // Live a moment ago, spent now: a concurrent use of the same link won the row (its
+        // update committed before ours found nothing). Refused as a second use is.
+        throw await this.refusedLink('password_reset', tokenHash, tx);
+      }
+      const user = await usersRepository.lockById(tx, spent.userId);
       // Issue 12 (S21): valid only for the address it was sent to while that is still the
       // account's address.
       if (
         user === undefined ||
         !user.isActive ||
-        user.email.toLowerCase() !== spent?.email.toLowerCase()
+        user.email.toLowerCase() !== spent.email.toLowerCase()
       ) {
         throw new DomainError('invalid_account_token');
       }

@@ -17,6 +17,12 @@ const SU = {
   password: 'superuser passphrase for tests',
 };
 
+const NOT_AUTHENTICATED = { detail: 'Not authenticated' };
+const SUPERUSER_REQUIRED = { detail: 'Superuser privileges required' };
+/** A 422 naming a field the body may not carry. */
+const extraField = (loc: string[]) =>
+  invalid({ loc, msg: 'Extra inputs are not permitted', type: 'extra_forbidden' });
+
 let t: TestApp;
 let suToken: string;
 let suId: number;
@@ -114,7 +120,7 @@ describe('S10: authorization matrix on every id-taking route', () => {
     const other = await signedIn();
     const path = `/api/v1/users/${owner.id}`;
     const anon = await request(t.url, 'GET', path);
-    assert.equal(anon.status, 401);
+    assert.deepEqual([anon.status, anon.body], [401, NOT_AUTHENTICATED]);
     assert.equal(anon.headers.get('www-authenticate'), 'Bearer');
     const byOther = await request(t.url, 'GET', path, { token: other.token });
     assert.equal(byOther.status, 404);
@@ -144,12 +150,12 @@ describe('S10: authorization matrix on every id-taking route', () => {
       const other = await signedIn();
       const path = pathOf(owner.id);
       const anon = await request(t.url, method, path, { json });
-      assert.equal(anon.status, 401);
+      assert.deepEqual([anon.status, anon.body], [401, NOT_AUTHENTICATED]);
       const byOther = await request(t.url, method, path, { json, token: other.token });
       assert.equal(byOther.status, 403);
       assert.deepEqual(byOther.body, { detail: 'Superuser privileges required' });
       const byOwner = await request(t.url, method, path, { json, token: owner.token });
-      assert.equal(byOwner.status, 403);
+      assert.deepEqual([byOwner.status, byOwner.body], [403, SUPERUSER_REQUIRED]);
       const [row] = await query<{ username: string; is_active: boolean }>(
         'SELECT username, is_active FROM users WHERE id = $1',
         [owner.id],
@@ -158,7 +164,7 @@ describe('S10: authorization matrix on every id-taking route', () => {
       const bySu = await request(t.url, method, path, { json, token: suToken });
       assert.equal(bySu.status, success, `superuser got ${bySu.status}`);
       const missing = await request(t.url, method, pathOf(2147483000), { json, token: suToken });
-      assert.equal(missing.status, 404);
+      assert.deepEqual([missing.status, missing.body], [404, { detail: 'User not found' }]);
     });
   }
 
@@ -179,8 +185,10 @@ describe('S10: authorization matrix on every id-taking route', () => {
 
   test('GET /api/v1/users/ (list): anonymous 401, ordinary user 403, superuser 200', async () => {
     const u = await signedIn();
-    assert.equal((await request(t.url, 'GET', '/api/v1/users/')).status, 401);
-    assert.equal((await request(t.url, 'GET', '/api/v1/users/', { token: u.token })).status, 403);
+    const anon = await request(t.url, 'GET', '/api/v1/users/');
+    assert.deepEqual([anon.status, anon.body], [401, NOT_AUTHENTICATED]);
+    const plain = await request(t.url, 'GET', '/api/v1/users/', { token: u.token });
+    assert.deepEqual([plain.status, plain.body], [403, SUPERUSER_REQUIRED]);
     assert.equal((await request(t.url, 'GET', '/api/v1/users/', { token: suToken })).status, 200);
   });
 });
@@ -249,7 +257,7 @@ describe('S11: no mass assignment', () => {
         is_superuser: true,
       },
     });
-    assert.equal(reg.status, 422);
+    assert.deepEqual([reg.status, reg.body], [422, extraField(['body', 'is_superuser'])]);
     const [row] = await query<{ is_superuser: boolean; is_active: boolean; id: number }>(
       'SELECT id, is_superuser, is_active FROM users WHERE id = $1',
       [u.id],
@@ -259,9 +267,21 @@ describe('S11: no mass assignment', () => {
 
   test('the admin PATCH refuses a hash, an id and unknown fields too', async () => {
     const u = await signedIn();
-    for (const json of [{ password_hash: 'x' }, { id: 5 }, { email_verified_at: null }, {}]) {
+    for (const [json, body] of [
+      [{ password_hash: 'x' }, extraField(['body', 'password_hash'])],
+      [{ id: 5 }, extraField(['body', 'id'])],
+      [{ email_verified_at: null }, extraField(['body', 'email_verified_at'])],
+      [
+        {},
+        invalid({
+          loc: ['body'],
+          msg: 'must NOT have fewer than 1 properties',
+          type: 'minProperties',
+        }),
+      ],
+    ] as const) {
       const res = await request(t.url, 'PATCH', `/api/v1/users/${u.id}`, { json, token: suToken });
-      assert.equal(res.status, 422, JSON.stringify(json));
+      assert.deepEqual([res.status, res.body], [422, body], JSON.stringify(json));
     }
   });
 });
@@ -369,7 +389,7 @@ describe('self-service: PATCH /users/me, password, archive oneself', () => {
     const early = await request(t.url, 'POST', '/api/v1/jwt/login/', {
       form: { username: newEmail, password: u.password },
     });
-    assert.equal(early.status, 401);
+    assert.deepEqual([early.status, early.body], [401, { detail: 'Invalid username or password' }]);
     await login(t.url, u.email, u.password);
   });
 
@@ -399,7 +419,17 @@ describe('self-service: PATCH /users/me, password, archive oneself', () => {
       },
       token: u.token,
     });
-    assert.equal(common.status, 422);
+    assert.deepEqual(
+      [common.status, common.body],
+      [
+        422,
+        invalid({
+          loc: ['body', 'new_password'],
+          msg: 'This password is too common: it appears in lists of leaked passwords. Choose another one.',
+          type: 'value_error.password_common',
+        }),
+      ],
+    );
     const ok = await request<{ access_token: string; refresh_token: string }>(
       t.url,
       'POST',
@@ -409,7 +439,11 @@ describe('self-service: PATCH /users/me, password, archive oneself', () => {
     assert.equal(ok.status, 200);
     for (const old of [u.refresh, second.refresh_token]) {
       const r = await request(t.url, 'POST', '/api/v1/jwt/refresh/', { token: old });
-      assert.equal(r.status, 401, 'S9: old sessions revoked');
+      assert.deepEqual(
+        [r.status, r.body],
+        [401, { detail: 'Invalid token error.' }],
+        'S9: old sessions revoked',
+      );
     }
     const fresh = await request(t.url, 'POST', '/api/v1/jwt/refresh/', {
       token: ok.body.refresh_token,
@@ -529,11 +563,10 @@ describe('archival (S9) and archived users refused everywhere', () => {
     });
     assert.equal(res.status, 200);
     assert.deepEqual(normalised(res.body, []), userBody(u, { is_active: false }));
-    assert.equal(
-      (await request(t.url, 'POST', '/api/v1/jwt/refresh/', { token: u.refresh })).status,
-      401,
-    );
-    assert.equal((await request(t.url, 'GET', '/api/v1/users/me', { token: u.token })).status, 403);
+    const refresh = await request(t.url, 'POST', '/api/v1/jwt/refresh/', { token: u.refresh });
+    assert.deepEqual([refresh.status, refresh.body], [401, { detail: 'Invalid token error.' }]);
+    const me = await request(t.url, 'GET', '/api/v1/users/me', { token: u.token });
+    assert.deepEqual([me.status, me.body], [403, { detail: 'User inactive' }]);
   });
 });
 

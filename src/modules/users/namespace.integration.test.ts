@@ -24,6 +24,13 @@ after(async () => {
 });
 
 const tag = () => randomBytes(4).toString('hex');
+/** The 422s of a username outside the safe set (issue 12, S21). */
+const usernameError = (msg: string) =>
+  invalid({ loc: ['body', 'username'], msg, type: 'value_error.username' });
+const NO_AT = usernameError(
+  'A username cannot contain "@": sign in with your e-mail address instead',
+);
+const SAFE_SET = usernameError('A username may contain only letters, digits, ".", "_" and "-"');
 
 async function query<T>(text: string, params: unknown[] = []): Promise<T[]> {
   return (await t.database.pool.query(text, params)).rows as T[];
@@ -123,12 +130,16 @@ describe('S21 new usernames: the safe set', () => {
   test('PATCH /me and the admin PATCH refuse the same names', async () => {
     const u = await register(t.url);
     const { access_token } = await login(t.url, u.username, u.password);
-    for (const username of [`x@${tag()}`, `zw\u200b${tag()}`, `sp ${tag()}`]) {
+    for (const [username, body] of [
+      [`x@${tag()}`, NO_AT],
+      [`zw\u200b${tag()}`, SAFE_SET],
+      [`sp ${tag()}`, SAFE_SET],
+    ] as const) {
       const res = await request(t.url, 'PATCH', '/api/v1/users/me', {
         token: access_token,
         json: { username },
       });
-      assert.equal(res.status, 422, JSON.stringify(username));
+      assert.deepEqual([res.status, res.body], [422, body], JSON.stringify(username));
     }
     await query('UPDATE users SET is_superuser = true WHERE id = $1', [u.id]);
     const other = await register(t.url);
@@ -136,7 +147,7 @@ describe('S21 new usernames: the safe set', () => {
       token: access_token,
       json: { username: `${other.email}` },
     });
-    assert.equal(admin.status, 422);
+    assert.deepEqual([admin.status, admin.body], [422, NO_AT]);
   });
 });
 
@@ -197,7 +208,11 @@ describe('S21 one namespace: usernames and e-mail addresses', () => {
     assert.equal(res.status, 200, 'the victim signs in with the address');
     assert.equal(await whoIs(res.body.access_token), victim.id);
     const wrongWay = await signIn(victim.email, attackerPassword);
-    assert.equal(wrongWay.status, 401, 'the address never reaches the attacker');
+    assert.deepEqual(
+      [wrongWay.status, wrongWay.body],
+      [401, { detail: 'Invalid username or password' }],
+      'the address never reaches the attacker',
+    );
     assert.notEqual(attacker, victim.id);
   });
 

@@ -162,7 +162,10 @@ describe('POST /api/v1/users/ (v1 contract)', () => {
     const trimmed = await request(t.url, 'POST', '/api/v1/jwt/login/', {
       form: { username: u.username, password: password.trim() },
     });
-    assert.equal(trimmed.status, 401);
+    assert.deepEqual(
+      [trimmed.status, trimmed.body],
+      [401, { detail: 'Invalid username or password' }],
+    );
   });
 
   test('eight concurrent registrations of one username: exactly one 201, the rest 400, no 500', async () => {
