@@ -26,6 +26,28 @@ function parseNetworks(networks: string[]): Cidr[] {
   return networks.map((n) => ipaddr.parseCIDR(n));
 }
 
+/** ipaddr.js's range names as a refusal says them (the names are identifiers: linkLocal). */
+const RANGE_WORDS: Readonly<Record<string, string>> = {
+  unspecified: 'an unspecified',
+  broadcast: 'a broadcast',
+  multicast: 'a multicast',
+  linkLocal: 'a link-local',
+  loopback: 'a loopback',
+  carrierGradeNat: 'a carrier-grade NAT',
+  private: 'a private',
+  reserved: 'a reserved',
+  uniqueLocal: 'a unique local',
+  rfc6052: 'a NAT64 (RFC 6052)',
+  rfc6145: 'an IPv4-translated (RFC 6145)',
+  '6to4': 'a 6to4',
+  teredo: 'a Teredo',
+  benchmarking: 'a benchmarking',
+  as112: 'an AS112',
+  amt: 'an AMT',
+  deprecated: 'a deprecated',
+  orchid2: 'an ORCHIDv2',
+};
+
 /** Why an address is refused, or null when it may be reached. */
 export function addressProblem(address: string, allow: Cidr[]): string | null {
   let ip: ipaddr.IPv4 | ipaddr.IPv6;
@@ -40,7 +62,10 @@ export function addressProblem(address: string, allow: Cidr[]): string | null {
     }
   }
   const range = ip.range();
-  return range === 'unicast' ? null : `${ip.toString()} is a ${range} address`;
+  if (range === 'unicast') {
+    return null;
+  }
+  return `${ip.toString()} is ${RANGE_WORDS[range] ?? `a non-public (${range})`} address`;
 }
 
 /** The host of a URL as an IP literal (brackets removed), or null for a name. */
