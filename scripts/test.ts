@@ -1,11 +1,13 @@
-// npm test: runs the web application's component tests (Vitest, web/**/*.spec.tsx) first, then
-// every *.test.ts under src/ and test/ with node:test through tsx (its closing summary is
-// what CI reads); fails when either fails. With arguments only the named node:test files run
-// (`npm test -- web` runs only Vitest).
+// npm test: runs the web application's component tests (Vitest, web/**/*.spec.tsx) and every
+// *.test.ts under src/ and test/ with node:test through tsx, side by side: Vitest's output is
+// held back and printed after node:test's closing summary, followed by one line naming what
+// failed; fails when either fails. With arguments only the named node:test files run
+// (`npm test -- web` runs only Vitest, with its output as it comes).
 // Node 20's --test does not expand globs, so the files are listed here (and run by
 // scripts/test-runner.ts, in longest-first order). Extra arguments are
 // passed through (e.g. `npm test -- src/modules/users` to run one folder).
 import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { projectRoot } from '../src/lib/paths.js';
@@ -36,21 +38,55 @@ function run(command: string, argv: string[], env: NodeJS.ProcessEnv = {}): Prom
   });
 }
 
-const args = process.argv.slice(2);
-let vitestCode = 0;
-if (args.length === 0 || args.includes('web')) {
-  vitestCode = await run(join(projectRoot, 'node_modules/.bin/vitest'), [
-    'run',
-    '--config',
-    'web/vite.config.ts',
-  ]);
-  if (vitestCode !== 0) {
-    console.error('npm test: the web component tests (Vitest) failed');
-  }
+/**
+ * Like run(), with the output held back (stdout and stderr in the order they came) so that it
+ * can be printed after the node:test report instead of through it.
+ */
+function runHeld(command: string, argv: string[]): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    const child = spawn(command, argv, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: projectRoot,
+      // Colours as if it printed to this terminal itself.
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        ...(process.stdout.isTTY && process.env.NO_COLOR === undefined ? { FORCE_COLOR: '1' } : {}),
+      },
+    });
+    // Below node:test's files: the 2-core machine is CPU-bound, and the files' deadlines
+    // (restarts, refusals) matter more than Vitest finishing early; it uses the idle time.
+    if (child.pid !== undefined) {
+      try {
+        setPriority(child.pid, 10);
+      } catch {
+        // Not allowed here: it runs at the same priority.
+      }
+    }
+    child.stdout.on('data', (d: Buffer) => chunks.push(d));
+    child.stderr.on('data', (d: Buffer) => chunks.push(d));
+    child.on('close', (code, signal) =>
+      resolve({ code: code ?? (signal ? 1 : 0), output: Buffer.concat(chunks).toString() }),
+    );
+  });
 }
+
+const VITEST = [
+  join(projectRoot, 'node_modules/.bin/vitest'),
+  ['run', '--config', 'web/vite.config.ts'],
+] as const;
+
+const args = process.argv.slice(2);
+const withVitest = args.length === 0 || args.includes('web');
 const nodeArgs = args.filter((a) => a !== 'web');
 if (args.length > 0 && nodeArgs.length === 0) {
-  process.exit(vitestCode);
+  // `npm test -- web`: Vitest alone, its output as it comes.
+  const code = await run(VITEST[0], [...VITEST[1]]);
+  if (code !== 0) {
+    console.error('npm test: the web component tests (Vitest) failed');
+  }
+  process.exit(code);
 }
 const roots = nodeArgs.length > 0 ? nodeArgs : ['src', 'test'];
 const files = roots.flatMap((r) =>
@@ -95,6 +131,9 @@ if (files.length === 0) {
   console.error('No test files found');
   process.exit(1);
 }
+// Vitest starts now and runs beside the web build and the node:test files (docs/testing.md:
+// on two cores the node:test part leaves CPU idle while its files wait on services).
+const vitest = withVitest ? runHeld(VITEST[0], [...VITEST[1]]) : undefined;
 // The end-to-end files serve a production build of web/: made once here for all of them
 // (test/e2e/browser.ts webDist) instead of once per file.
 let webDist: string | undefined;
@@ -116,5 +155,18 @@ const nodeCode = await run(
 );
 if (webDist !== undefined) {
   rmSync(webDist, { recursive: true, force: true });
+}
+if (vitest === undefined) {
+  process.exit(nodeCode);
+}
+const { code: vitestCode, output } = await vitest;
+console.log('\n── web component tests (Vitest, web/; ran beside the node:test files) ──');
+process.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
+const verdict = (code: number) => (code === 0 ? 'passed' : `FAILED (exit code ${code})`);
+const summary = `npm test: node:test files ${verdict(nodeCode)}; web component tests (Vitest) ${verdict(vitestCode)}`;
+if (nodeCode !== 0 || vitestCode !== 0) {
+  console.error(summary);
+} else {
+  console.log(summary);
 }
 process.exit(nodeCode !== 0 ? nodeCode : vitestCode);
