@@ -7,9 +7,10 @@
 // scripts/test-runner.ts, in longest-first order). Extra arguments are
 // passed through (e.g. `npm test -- src/modules/users` to run one folder).
 import { spawn } from 'node:child_process';
-import { setPriority } from 'node:os';
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { setPriority, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { projectRoot } from '../src/lib/paths.js';
 
 function findTests(dir: string, out: string[]): string[] {
@@ -157,20 +158,51 @@ if (process.env.IFD_TEST_WEB_DIST === undefined && files.some((f) => f.startsWit
   const { buildWeb } = await import('../test/e2e/browser.js');
   webDist = await buildWeb();
 }
+// The unit files (*.unit.test.ts: no database, no broker, no child process; 160 tests in
+// milliseconds) run in one process instead of one each: a process costs 0.3–1.2 s of CPU to
+// start tsx and load its modules, 17 of them 11.7 s against 2.4 s for one (docs/testing.md,
+// 2026-12-01 20:20). Each file is imported in turn; one that fails to load is reported as a
+// failed test of its own and the others still run. TEST_UNITS_TOGETHER=0: one process each.
+const units = files.filter((f) => f.includes('.unit.test.'));
+let unitsDir: string | undefined;
+let runFiles = files.map((f) => join(projectRoot, f));
+if (units.length > 1 && process.env.TEST_UNITS_TOGETHER !== '0') {
+  unitsDir = mkdtempSync(join(tmpdir(), 'ifd-unit-files-'));
+  const together = join(unitsDir, 'unit-files.test.mjs');
+  writeFileSync(
+    together,
+    [
+      '// Written by scripts/test.ts: the unit files of this run, imported in turn in one process.',
+      "import { test } from 'node:test';",
+      `for (const file of ${JSON.stringify(units.map((f) => pathToFileURL(join(projectRoot, f)).href))}) {`,
+      '  try {',
+      '    await import(file);',
+      '  } catch (err) {',
+      '    test(`${file} loads`, () => {',
+      '      throw err;',
+      '    });',
+      '  }',
+      '}',
+      '',
+    ].join('\n'),
+  );
+  runFiles = [
+    ...files.filter((f) => !units.includes(f)).map((f) => join(projectRoot, f)),
+    together,
+  ];
+}
 const nodeCode = await run(
   process.execPath,
   // scripts/test-runner.ts: node:test three files at a time (TEST_CONCURRENCY), each with a 300 s timeout, in the
   // order of `files` (the node --test command line would sort them by name).
-  [
-    '--import',
-    'tsx',
-    join(projectRoot, 'scripts/test-runner.ts'),
-    ...files.map((f) => join(projectRoot, f)),
-  ],
+  ['--import', 'tsx', join(projectRoot, 'scripts/test-runner.ts'), ...runFiles],
   webDist === undefined ? {} : { IFD_TEST_WEB_DIST: webDist },
 );
 if (webDist !== undefined) {
   rmSync(webDist, { recursive: true, force: true });
+}
+if (unitsDir !== undefined) {
+  rmSync(unitsDir, { recursive: true, force: true });
 }
 if (vitest === undefined) {
   process.exit(nodeCode);
