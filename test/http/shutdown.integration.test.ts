@@ -23,7 +23,9 @@ after(async () => {
 
 test('R13: in-flight registrations complete after SIGTERM and the API exits 0', async () => {
   const keys = testKeyPaths();
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  // Below the range the kernel hands out for outgoing connections and port-0 listeners
+  // (32768–60999 on Linux): 39638, drawn from 20000–40000, was once in use (EADDRINUSE).
+  const port = 20000 + Math.floor(Math.random() * 12000);
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: projectRoot,
     env: {
