@@ -93,7 +93,7 @@ const roots = nodeArgs.length > 0 ? nodeArgs : ['src', 'test'];
 const files = roots.flatMap((r) =>
   statSync(join(projectRoot, r)).isDirectory() ? findTests(join(projectRoot, r), []) : [r],
 );
-// Longest first: scripts/test-runner.ts starts files in the order given, three at a time, so a long file
+// Longest first: scripts/test-runner.ts starts files in the order given, four at a time, so a long file
 // started last keeps one slot busy after everything else has finished. The order below is
 // the measured ranking (docs/testing.md); a file not listed keeps its place after them, and
 // the unit files (milliseconds each) go last to fill the gaps. Only the order depends on this
@@ -193,7 +193,7 @@ if (units.length > 1 && process.env.TEST_UNITS_TOGETHER !== '0') {
 }
 const nodeCode = await run(
   process.execPath,
-  // scripts/test-runner.ts: node:test three files at a time (TEST_CONCURRENCY), each with a 300 s timeout, in the
+  // scripts/test-runner.ts: node:test four files at a time (TEST_CONCURRENCY), each with a 300 s timeout, in the
   // order of `files` (the node --test command line would sort them by name).
   ['--import', 'tsx', join(projectRoot, 'scripts/test-runner.ts'), ...runFiles],
   webDist === undefined ? {} : { IFD_TEST_WEB_DIST: webDist },
