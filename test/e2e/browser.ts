@@ -99,21 +99,18 @@ export async function expectAccessible(page: Page, what: string): Promise<void> 
   );
 }
 
-// The documentation's screenshots are rewritten only when asked (UPDATE_SCREENSHOTS=1): a test
-// run must not leave the checkout changed (every run re-encodes the PNGs slightly). Otherwise
-// they go to a temporary folder, so the same code still runs in every e2e file.
-let shotsDir: string | undefined;
-function shots(): string {
-  shotsDir ??=
-    process.env.UPDATE_SCREENSHOTS === '1'
-      ? join(projectRoot, 'docs/screenshots')
-      : mkdtempSync(join(tmpdir(), 'ifd-screenshots-'));
-  return shotsDir;
-}
+// The documentation's screenshots (docs/screenshots/) are taken only when asked
+// (UPDATE_SCREENSHOTS=1 npm test -- test/e2e): a test run must not leave the checkout changed
+// (every run re-encodes the PNGs slightly), and taking them asserts nothing, while the
+// resizes, settles and full-page captures of 10 pages at two widths cost every run ~3 s per
+// journey (docs/testing.md).
+const SHOTS = join(projectRoot, 'docs/screenshots');
 
-/** Screenshots of the page at 1280 and 375 px wide (NAME-WIDTH.png, see shots()). */
+/** Screenshots of the page at 1280 and 375 px wide (docs/screenshots/NAME-WIDTH.png). */
 export async function screenshots(page: Page, name: string): Promise<void> {
-  const SHOTS = shots();
+  if (process.env.UPDATE_SCREENSHOTS !== '1') {
+    return;
+  }
   mkdirSync(SHOTS, { recursive: true });
   const original = page.viewportSize() ?? { width: 1280, height: 800 };
   for (const width of [1280, 375]) {
