@@ -44,6 +44,35 @@ const FROM = ['admin@site.com'];
 const to = (address: string, subject: RegExp) => (m: StoredMail) =>
   m.to.some((a) => a.address.toLowerCase() === address.toLowerCase()) && subject.test(m.subject);
 
+/** The English "new application" mail to one mentor, as mailView() shows it. */
+function newApplicationMail(o: {
+  mentor: { email: string; username: string };
+  applicant: { username: string };
+  role: 'developer' | 'tester';
+  title: string;
+  projectId: number;
+  motivation: string;
+}) {
+  return {
+    from: FROM,
+    to: [o.mentor.email],
+    subject: `New application for ${o.title}`,
+    text: [
+      `Hi ${o.mentor.username}!`,
+      '',
+      `${o.applicant.username} applied for a ${o.role} place on "${o.title}", a project you mentor.`,
+      '',
+      'Their motivation:',
+      o.motivation,
+      '',
+      `Review the project's applications: ${PUBLIC_URL}/projects/${o.projectId}/applications`,
+      '',
+      'The IFD team',
+      '',
+    ].join('\n'),
+  };
+}
+
 describe('application mails', () => {
   test('each mentor is told of a new application; the applicant of the decision', async () => {
     const [m1, m2, applicant] = await Promise.all([makeUser(t), makeUser(t), makeUser(t)]);
@@ -62,24 +91,17 @@ describe('application mails', () => {
       const mail = await md.waitForMail(to(mentor.email, /^New application for /), 20_000);
       // The motivation as typed in the text part; the link opens the web application's
       // applications inbox (issue 8).
-      assert.deepEqual(mailView(mail), {
-        from: FROM,
-        to: [mentor.email],
-        subject: `New application for ${title}`,
-        text: [
-          `Hi ${mentor.username}!`,
-          '',
-          `${applicant.username} applied for a developer place on "${title}", a project you mentor.`,
-          '',
-          'Their motivation:',
+      assert.deepEqual(
+        mailView(mail),
+        newApplicationMail({
+          mentor,
+          applicant,
+          role: 'developer',
+          title,
+          projectId: p.id,
           motivation,
-          '',
-          `Review the project's applications: ${PUBLIC_URL}/projects/${p.id}/applications`,
-          '',
-          'The IFD team',
-          '',
-        ].join('\n'),
-      });
+        }),
+      );
       const html = mail.html ?? '';
       assert.ok(html.includes(`href="${PUBLIC_URL}/projects/${p.id}/applications"`));
       assert.ok(!html.includes('<script>'), 'no raw script tag from the title');
@@ -172,24 +194,17 @@ describe('application mails', () => {
       ].join('\n'),
     });
     const mentorMail = await md.waitForMail(to(mentor.email, /^New application for Rejections$/));
-    assert.deepEqual(mailView(mentorMail), {
-      from: FROM,
-      to: [mentor.email],
-      subject: 'New application for Rejections',
-      text: [
-        `Hi ${mentor.username}!`,
-        '',
-        `${applicant.username} applied for a tester place on "Rejections", a project you mentor.`,
-        '',
-        'Their motivation:',
-        '(no motivation given)',
-        '',
-        `Review the project's applications: ${PUBLIC_URL}/projects/${p.id}/applications`,
-        '',
-        'The IFD team',
-        '',
-      ].join('\n'),
-    });
+    assert.deepEqual(
+      mailView(mentorMail),
+      newApplicationMail({
+        mentor,
+        applicant,
+        role: 'tester',
+        title: 'Rejections',
+        projectId: p.id,
+        motivation: '(no motivation given)',
+      }),
+    );
   });
 
   test('issue 8: every recipient is written to in their own locale, subject included', async () => {
@@ -242,24 +257,17 @@ describe('application mails', () => {
     });
     assert.match(ru.html ?? '', /<html lang="ru">/);
     const en = await md.waitForMail(to(enMentor.email, /Locales/), 20_000);
-    assert.deepEqual(mailView(en), {
-      from: FROM,
-      to: [enMentor.email],
-      subject: 'New application for Locales',
-      text: [
-        `Hi ${enMentor.username}!`,
-        '',
-        `${ruApplicant.username} applied for a tester place on "Locales", a project you mentor.`,
-        '',
-        'Their motivation:',
-        '(no motivation given)',
-        '',
-        `Review the project's applications: ${PUBLIC_URL}/projects/${p.id}/applications`,
-        '',
-        'The IFD team',
-        '',
-      ].join('\n'),
-    });
+    assert.deepEqual(
+      mailView(en),
+      newApplicationMail({
+        mentor: enMentor,
+        applicant: ruApplicant,
+        role: 'tester',
+        title: 'Locales',
+        projectId: p.id,
+        motivation: '(no motivation given)',
+      }),
+    );
 
     const res = await request(t.url, 'POST', `/api/v1/applications/${applied.body.id}/decision`, {
       token: enMentor.token,
