@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { projectRoot } from '../../src/lib/paths.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { entryArgs } from '../helpers/entry.js';
 
 let db: TestDatabase;
 let pool: pg.Pool;
@@ -34,7 +35,7 @@ function runScript(
   stdin?: string,
 ): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', `scripts/${script}`, ...args], {
+    const child = spawn(process.execPath, [...entryArgs(`scripts/${script}`), ...args], {
       cwd: projectRoot,
       env: { PATH: process.env.PATH ?? '', DATABASE_URL: db.url, LOG_LEVEL: 'warn', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/lib/paths.js';
 import { testKeyPaths } from './app.js';
+import { entryArgs } from './entry.js';
 import { eventually } from './worker.js';
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -35,7 +36,7 @@ export async function startApiProcess(
 ): Promise<ApiProcess> {
   const keys = testKeyPaths();
   const script = join(projectRoot, entry);
-  const args = entry.endsWith('.ts') ? ['--import', 'tsx', script] : [script];
+  const args = entry.endsWith('.ts') ? entryArgs(entry) : [script];
   const child = spawn(process.execPath, args, {
     cwd: projectRoot,
     env: {

@@ -1,8 +1,8 @@
 // An entry point (src/server.ts, src/worker.ts, ...) run as operators run it: a child process
 // with exactly the given environment (plus PATH), its output collected, its exit awaited.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { projectRoot } from '../../src/lib/paths.js';
+import { entryArgs } from './entry.js';
 
 export interface Started {
   child: ChildProcess;
@@ -20,8 +20,9 @@ export function startEntry(
 ): Started {
   const child = spawn(
     process.execPath,
-    // tsx resolved here, so that `cwd` may be a folder without node_modules (and without .env).
-    ['--import', import.meta.resolve('tsx'), join(projectRoot, entry), ...(opts.args ?? [])],
+    // entryArgs resolves tsx itself, so that `cwd` may be a folder without node_modules (and
+    // without .env).
+    [...entryArgs(entry), ...(opts.args ?? [])],
     {
       cwd: opts.cwd ?? projectRoot,
       env: { PATH: process.env.PATH ?? '', ...env },

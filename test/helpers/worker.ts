@@ -2,13 +2,13 @@
 // as a child process (to kill it, R7/R13) or in-process, and queue inspection.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { Connection } from 'rabbitmq-client';
 import type { Config } from '../../src/config.js';
 import { projectRoot } from '../../src/lib/paths.js';
 import { deleteTopology } from '../../src/modules/events/topology.js';
 import { deleteMailTopology, mailTopology } from '../../src/modules/mail/topology.js';
 import { deliveryTopology, fanoutTopology } from '../../src/modules/webhooks/topology.js';
+import { entryArgs } from './entry.js';
 
 export const TEST_AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -100,7 +100,7 @@ export async function startWorkerProcess(
 ): Promise<WorkerProcess> {
   const child = spawn(
     process.execPath,
-    [...nodeArgs, '--import', 'tsx', join(projectRoot, 'src/worker.ts'), ...args],
+    [...nodeArgs, ...entryArgs('src/worker.ts'), ...args],
     {
       cwd: projectRoot,
       env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env, LOG_LEVEL: 'info' },

@@ -12,6 +12,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { newUser } from '../helpers/factories.js';
 import { normalised, request, type Res } from '../helpers/http.js';
 import { userBody } from '../helpers/normalise.js';
+import { entryArgs } from '../helpers/entry.js';
 
 let db: TestDatabase;
 before(async () => {
@@ -26,7 +27,7 @@ test('R13: in-flight registrations complete after SIGTERM and the API exits 0', 
   // Below the range the kernel hands out for outgoing connections and port-0 listeners
   // (32768–60999 on Linux): 39638, drawn from 20000–40000, was once in use (EADDRINUSE).
   const port = 20000 + Math.floor(Math.random() * 12000);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, entryArgs('src/server.ts'), {
     cwd: projectRoot,
     env: {
       ...process.env,

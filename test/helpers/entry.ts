@@ -1,0 +1,60 @@
+// How a test starts one of the project's entry points (src/server.ts, src/worker.ts, a script)
+// in a child process. Under `npm test`, scripts/test.ts transpiles src/ and scripts/ once per
+// run (esbuild, file by file, as tsx would: no bundling, no type check) into a folder it names
+// in IFD_TEST_BUILD, and children run that JavaScript with plain node: tsx costs each child
+// ~0.7 s of CPU more to start (its loader hooks run on a thread of their own in Node 20), and
+// the suite starts ~50 children (docs/testing.md, ADR 0030). A test file run on its own
+// (`node --import tsx --test file`) has no IFD_TEST_BUILD and starts the sources through tsx.
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { build } from 'esbuild';
+import { projectRoot } from '../../src/lib/paths.js';
+
+/**
+ * The node arguments that run `entry` (a path under the project root, e.g. 'src/worker.ts'):
+ * the run's transpiled copy when there is one, else the source through tsx (resolved here, so
+ * that a child's cwd may be a folder without node_modules).
+ */
+export function entryArgs(entry: string): string[] {
+  const built = process.env.IFD_TEST_BUILD;
+  if (built !== undefined && built !== '') {
+    return [join(built, entry.replace(/\.ts$/, '.js'))];
+  }
+  return ['--import', import.meta.resolve('tsx'), join(projectRoot, entry)];
+}
+
+function sources(dir: string, out: string[]): string[] {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) {
+      sources(p, out);
+    } else if (name.endsWith('.ts') && !name.endsWith('.test.ts') && !name.endsWith('.d.ts')) {
+      out.push(p);
+    }
+  }
+  return out;
+}
+
+/**
+ * Transpiles src/ and scripts/ into `outdir`, keeping the tree (outdir/src/server.js, ...).
+ * `outdir` must lie below the project root, outside any folder named `dist` at its end
+ * (src/lib/paths.ts finds the root from a module's own location), e.g. dist/test-build-PID.
+ */
+export async function buildSources(outdir: string): Promise<void> {
+  if (relative(projectRoot, outdir).startsWith('..')) {
+    throw new Error(`${outdir} is outside the project root`);
+  }
+  const entryPoints = ['src', 'scripts'].flatMap((d) => sources(join(projectRoot, d), []));
+  await build({
+    entryPoints,
+    outdir,
+    outbase: projectRoot,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    bundle: false,
+    // No source maps: a child's stack trace names the copy's .js file; run the test file on
+    // its own to see the sources' lines (tsx).
+    logLevel: 'warning',
+  });
+}
