@@ -98,15 +98,11 @@ export async function startWorkerProcess(
   args: string[] = [],
   nodeArgs: string[] = [],
 ): Promise<WorkerProcess> {
-  const child = spawn(
-    process.execPath,
-    [...nodeArgs, ...entryArgs('src/worker.ts'), ...args],
-    {
-      cwd: projectRoot,
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env, LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, [...nodeArgs, ...entryArgs('src/worker.ts'), ...args], {
+    cwd: projectRoot,
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
