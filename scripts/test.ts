@@ -163,7 +163,8 @@ if (process.env.IFD_TEST_WEB_DIST === undefined && files.some((f) => f.startsWit
 // child than starting each through tsx. IFD_TEST_BUILD= (empty) keeps tsx for them.
 let testBuild: string | undefined;
 if (process.env.IFD_TEST_BUILD === undefined) {
-  const { buildSources } = await import('../test/helpers/entry.js');
+  const { buildSources, removeStaleBuilds } = await import('../test/helpers/entry.js');
+  removeStaleBuilds(join(projectRoot, 'dist')); // of runs that were interrupted
   testBuild = join(projectRoot, 'dist', `test-build-${process.pid}`);
   await buildSources(testBuild);
 }

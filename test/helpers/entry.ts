@@ -5,7 +5,7 @@
 // ~0.7 s of CPU more to start (its loader hooks run on a thread of their own in Node 20), and
 // the suite starts ~50 children (docs/testing.md, ADR 0030). A test file run on its own
 // (`node --import tsx --test file`) has no IFD_TEST_BUILD and starts the sources through tsx.
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { build } from 'esbuild';
 import { projectRoot } from '../../src/lib/paths.js';
@@ -57,4 +57,24 @@ export async function buildSources(outdir: string): Promise<void> {
     // its own to see the sources' lines (tsx).
     logLevel: 'warning',
   });
+}
+
+/** Removes the copies (`test-build-PID`) in `dir` whose run's process is gone. */
+export function removeStaleBuilds(dir: string): void {
+  if (!existsSync(dir)) {
+    return;
+  }
+  for (const name of readdirSync(dir)) {
+    const pid = /^test-build-(\d+)$/.exec(name)?.[1];
+    if (pid === undefined) {
+      continue;
+    }
+    try {
+      process.kill(Number(pid), 0); // still running: another npm test of this checkout
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') {
+        rmSync(join(dir, name), { recursive: true, force: true });
+      }
+    }
+  }
 }
