@@ -189,16 +189,22 @@ export async function cannon(name: string, url: string, opts: CannonOptions): Pr
   };
 }
 
-/** Warm-up run (not reported), then the measured run. */
+/**
+ * Warm-up run (not reported), then the measured run; given the `server` under load, also the
+ * CPU time (ms) it used during the measured run alone.
+ */
 export async function measure(
   name: string,
   url: string,
   opts: CannonOptions,
   warmupSeconds: number,
   seconds: number,
-): Promise<LoadResult> {
+  server?: StartedServer,
+): Promise<LoadResult & { serverCpuMs?: number }> {
   if (warmupSeconds > 0) {
     await cannon(name, url, { ...opts, duration: warmupSeconds });
   }
-  return cannon(name, url, { ...opts, duration: seconds });
+  const before = server?.cpuMs() ?? 0;
+  const result = await cannon(name, url, { ...opts, duration: seconds });
+  return server === undefined ? result : { ...result, serverCpuMs: server.cpuMs() - before };
 }

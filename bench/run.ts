@@ -85,21 +85,6 @@ const json = { 'content-type': 'application/json' };
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
 const api = server.url;
 
-/** measure(), also reporting the server CPU its warm-up run used (left out of per-request CPU). */
-async function measureCpu(
-  s: StartedServer,
-  name: string,
-  url: string,
-  opts: CannonOptions,
-): Promise<LoadResult & { warmupCpuMs: number }> {
-  const before = s.cpuMs();
-  if (warmup > 0) {
-    await cannon(name, url, { ...opts, duration: warmup });
-  }
-  const warmupCpuMs = s.cpuMs() - before;
-  return { ...(await cannon(name, url, { ...opts, duration: seconds })), warmupCpuMs };
-}
-
 async function post(base: string, path: string, body: string, headers: Record<string, string>) {
   const res = await fetch(base + path, { method: 'POST', body, headers });
   return { status: res.status, body: (await res.json()) as Record<string, string> };
@@ -208,25 +193,33 @@ try {
       // machine it moves far less than throughput (other processes take cores, not work).
       type Side = 'on' | 'off' | 'floor';
       const fresh = () => ({ ms: 0, n: 0, rps: 0 });
-      let cpu: Record<Side, { ms: number; n: number; rps: number }>;
-      const timed = async (
-        side: Side,
-        s: StartedServer,
-        run: () => Promise<LoadResult & { warmupCpuMs: number }>,
-      ) => {
-        const before = s.cpuMs();
-        const r = await run();
-        // Less the warm-up run's CPU: only the measured run's requests are counted.
-        cpu[side].ms += s.cpuMs() - before - r.warmupCpuMs;
-        cpu[side].n += r.total;
-        cpu[side].rps += r.rps;
-        results.push(r);
-        return r;
-      };
       const abba = async (route: string, path: string, opts: CannonOptions, floor = false) => {
-        cpu = { on: fresh(), off: fresh(), floor: fresh() };
-        const run = (side: Side, s: StartedServer, base: string, label: string, i: number) =>
-          timed(side, s, () => measureCpu(s, `${route}, ${label} (${i})`, `${base}${path}`, opts));
+        const cpu: Record<Side, { ms: number; n: number; rps: number }> = {
+          on: fresh(),
+          off: fresh(),
+          floor: fresh(),
+        };
+        // Only the measured run's requests and CPU are counted, not the warm-up's.
+        const run = async (
+          side: Side,
+          s: StartedServer,
+          base: string,
+          label: string,
+          i: number,
+        ) => {
+          const r = await measure(
+            `${route}, ${label} (${i})`,
+            `${base}${path}`,
+            opts,
+            warmup,
+            seconds,
+            s,
+          );
+          cpu[side].ms += r.serverCpuMs!;
+          cpu[side].n += r.total;
+          cpu[side].rps += r.rps;
+          results.push(r);
+        };
         const off = (i: number) => run('off', plain, plain.url, 'plugins off', i);
         const on = (i: number) => run('on', server, api, 'production', i);
         const headersOnly = (i: number) =>

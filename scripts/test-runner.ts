@@ -1,7 +1,7 @@
 // The node:test part of `npm test` (scripts/test.ts starts it with tsx): node:test's run()
 // with the files in the order given. `node --test file…` sorts its files by name, so the
-// longest files (test/ops, test/e2e) would start last and keep one slot busy long
-// after the rest has finished; run() keeps scripts/test.ts's longest-first order. The report
+// longest files (test/ops, test/e2e) would start last and keep one slot busy long after the
+// rest has finished; run() keeps scripts/test.ts's longest-first order. The report
 // is node's default one (TAP when piped, as CI reads it, spec on a terminal) and the exit code
 // is 1 when any test failed.
 import { run } from 'node:test';
@@ -11,7 +11,8 @@ const files = process.argv.slice(2);
 let failed = false;
 // Four files at a time on two cores: a file spends much of its time waiting on PostgreSQL,
 // RabbitMQ, MailDev or a child process, so with two the cores sat idle about a third of the
-// run; the run's CPU is the same with 2, 3 and 4 (docs/testing.md, ADR 0030). TEST_CONCURRENCY overrides it (1 to debug one file's output).
+// run; the run's CPU is the same with 2, 3 and 4 (docs/testing.md, ADR 0030).
+// TEST_CONCURRENCY overrides it (1 to read one file's output in order).
 const concurrency = Number(process.env.TEST_CONCURRENCY ?? 4);
 if (!Number.isInteger(concurrency) || concurrency < 1) {
   console.error(`TEST_CONCURRENCY must be a whole number ≥ 1, not ${process.env.TEST_CONCURRENCY}`);

@@ -203,22 +203,18 @@ if (units.length > 1 && process.env.TEST_UNITS_TOGETHER !== '0') {
 }
 const nodeCode = await run(
   process.execPath,
-  // scripts/test-runner.ts: node:test four files at a time (TEST_CONCURRENCY), each with a 300 s timeout, in the
-  // order of `files` (the node --test command line would sort them by name).
+  // scripts/test-runner.ts: node:test four files at a time (TEST_CONCURRENCY), each with a
+  // 300 s timeout, in the order of `files` (the node --test command line would sort them).
   ['--import', 'tsx', join(projectRoot, 'scripts/test-runner.ts'), ...runFiles],
   {
     ...(webDist === undefined ? {} : { IFD_TEST_WEB_DIST: webDist }),
     ...(testBuild === undefined ? {} : { IFD_TEST_BUILD: testBuild }),
   },
 );
-if (testBuild !== undefined) {
-  rmSync(testBuild, { recursive: true, force: true });
-}
-if (webDist !== undefined) {
-  rmSync(webDist, { recursive: true, force: true });
-}
-if (unitsDir !== undefined) {
-  rmSync(unitsDir, { recursive: true, force: true });
+for (const made of [testBuild, webDist, unitsDir]) {
+  if (made !== undefined) {
+    rmSync(made, { recursive: true, force: true });
+  }
 }
 if (vitest === undefined) {
   process.exit(nodeCode);

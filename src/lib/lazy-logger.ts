@@ -5,15 +5,11 @@
 // child is made on the first call that would write a line; calls below its level cost a
 // comparison. Every line that is written goes through a real pino child, redaction included.
 import type { FastifyBaseLogger } from 'fastify';
-import type { Bindings, ChildLoggerOptions } from 'pino';
+import { levels, type Bindings, type ChildLoggerOptions } from 'pino';
 
+/** pino's own level numbers; `silent` writes nothing. */
 const LEVELS: Readonly<Record<string, number>> = {
-  trace: 10,
-  debug: 20,
-  info: 30,
-  warn: 40,
-  error: 50,
-  fatal: 60,
+  ...levels.values,
   silent: Number.POSITIVE_INFINITY,
 };
 

@@ -3,7 +3,6 @@
 // bundle's entries (dist/bundle/*.js, `npm run build:bundle`) run with plain node.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { projectRoot } from '../../src/lib/paths.js';
 import { testKeyPaths } from './app.js';
 import { entryArgs } from './entry.js';
@@ -35,9 +34,7 @@ export async function startApiProcess(
   env: Record<string, string> = {},
 ): Promise<ApiProcess> {
   const keys = testKeyPaths();
-  const script = join(projectRoot, entry);
-  const args = entry.endsWith('.ts') ? entryArgs(entry) : [script];
-  const child = spawn(process.execPath, args, {
+  const child = spawn(process.execPath, entryArgs(entry), {
     cwd: projectRoot,
     env: {
       PATH: process.env.PATH ?? '',

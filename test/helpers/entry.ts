@@ -5,17 +5,21 @@
 // ~0.7 s of CPU more to start (its loader hooks run on a thread of their own in Node 20), and
 // the suite starts ~50 children (docs/testing.md, ADR 0030). A test file run on its own
 // (`node --import tsx --test file`) has no IFD_TEST_BUILD and starts the sources through tsx.
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { build } from 'esbuild';
 import { projectRoot } from '../../src/lib/paths.js';
 
 /**
  * The node arguments that run `entry` (a path under the project root, e.g. 'src/worker.ts'):
- * the run's transpiled copy when there is one, else the source through tsx (resolved here, so
- * that a child's cwd may be a folder without node_modules).
+ * for a TypeScript entry the run's transpiled copy when there is one, else the source through
+ * tsx (resolved here, so that a child's cwd may be a folder without node_modules); a built
+ * JavaScript entry (dist/bundle/server.js) as it is.
  */
 export function entryArgs(entry: string): string[] {
+  if (!entry.endsWith('.ts')) {
+    return [join(projectRoot, entry)];
+  }
   const built = process.env.IFD_TEST_BUILD;
   if (built !== undefined && built !== '') {
     return [join(built, entry.replace(/\.ts$/, '.js'))];
@@ -23,16 +27,11 @@ export function entryArgs(entry: string): string[] {
   return ['--import', import.meta.resolve('tsx'), join(projectRoot, entry)];
 }
 
-function sources(dir: string, out: string[]): string[] {
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) {
-      sources(p, out);
-    } else if (name.endsWith('.ts') && !name.endsWith('.test.ts') && !name.endsWith('.d.ts')) {
-      out.push(p);
-    }
-  }
-  return out;
+/** The TypeScript modules under `dir` (not tests, not declarations), as absolute paths. */
+function sources(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.endsWith('.d.ts'))
+    .map((f) => join(dir, f));
 }
 
 /**
@@ -44,7 +43,7 @@ export async function buildSources(outdir: string): Promise<void> {
   if (relative(projectRoot, outdir).startsWith('..')) {
     throw new Error(`${outdir} is outside the project root`);
   }
-  const entryPoints = ['src', 'scripts'].flatMap((d) => sources(join(projectRoot, d), []));
+  const entryPoints = ['src', 'scripts'].flatMap((d) => sources(join(projectRoot, d)));
   await build({
     entryPoints,
     outdir,

@@ -12,11 +12,6 @@ export const TOKEN_PAIR = {
   expires_in: 900,
 } as const;
 
-/** Every error body: `{detail}` only (422 adds `errors`, see `invalid`). */
-export function detail(sentence: string): { detail: string } {
-  return { detail: sentence };
-}
-
 /** A 422 body: v1's sentence and one entry per bad field. */
 export function invalid(
   ...errors: { readonly loc: readonly (string | number)[]; msg: string; type: string }[]
